@@ -1,0 +1,85 @@
+// The one build: dist/extension.js (CJS, `vscode` external), dist/worker.js (the analysis worker
+// thread) and the graph webview bundle (webview/build.mjs -> dist/webview/). Everything the extension
+// loads at run time is bundled, so the .vsix ships no node_modules.
+//
+//   node scripts/build.mjs [--dev] [--tests]
+//     --dev    no minification, linked source maps
+//     --tests  also compile the integration suite to out/test/integration/ (run inside VS Code)
+import { build } from 'esbuild';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dev = process.argv.includes('--dev');
+const withTests = process.argv.includes('--tests');
+const t0 = Date.now();
+
+// Modules that may appear in core's import graph but must never be bundled: native addons and
+// heavy runtimes are loaded lazily where a feature needs them (and are then not in the .vsix).
+const NEVER_BUNDLE = ['vscode', 'onnxruntime-node', '@tensorflow/tfjs-node'];
+
+/**
+ * Until src/core/analysis/analyze.ts exists, build against src/extension/analyzeFallback.ts (uncosted
+ * layers) and say so loudly: the extension must still load and show graphs.
+ */
+const analyzeGuard = {
+  name: 'analyze-guard',
+  setup(b) {
+    b.onResolve({ filter: /core\/analysis\/analyze$/ }, (args) => {
+      const real = path.resolve(args.resolveDir, args.path) + '.ts';
+      if (existsSync(real)) return undefined;
+      console.warn('build: WARNING src/core/analysis/analyze.ts is missing; using src/extension/analyzeFallback.ts (no costs)');
+      return { path: path.join(root, 'src/extension/analyzeFallback.ts') };
+    });
+  },
+};
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  minify: !dev,
+  sourcemap: dev ? 'linked' : false,
+  external: NEVER_BUNDLE,
+  logLevel: 'warning',
+  legalComments: 'none',
+  metafile: true,
+  // jsonc-parser's UMD entry requires its parts dynamically (esbuild cannot follow that): use its ESM build.
+  alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' },
+  absWorkingDir: root,
+};
+
+// A clean dist/: stale files (e.g. source maps of a --dev build) would otherwise end up in the .vsix.
+rmSync(path.join(root, 'dist'), { recursive: true, force: true });
+
+const results = await Promise.all([
+  build({ ...common, entryPoints: { extension: path.join(root, 'src/extension/extension.ts') }, outdir: path.join(root, 'dist') }),
+  build({ ...common, entryPoints: { worker: path.join(root, 'src/extension/worker.ts') }, outdir: path.join(root, 'dist'), plugins: [analyzeGuard] }),
+]);
+
+let webview = 'webview: not built (webview/main.ts missing)';
+if (existsSync(path.join(root, 'webview/main.ts')) && existsSync(path.join(root, 'webview/build.mjs'))) {
+  const { buildWebview } = await import(pathToFileURL(path.join(root, 'webview/build.mjs')).href);
+  const r = await buildWebview({ minify: !dev });
+  webview = `webview: ${path.relative(root, r.js)} ${kb(r.js)}, ${path.relative(root, r.css)} ${kb(r.css)}`;
+}
+
+if (withTests) {
+  // Each test file is its own CJS module (mocha loads them with addFile); `vscode`, `mocha` and
+  // `assert` come from the extension host / the runner at run time.
+  const dir = path.join(root, 'test/integration');
+  const out = path.join(root, 'out/test/integration');
+  rmSync(out, { recursive: true, force: true });
+  const entries = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).map((f) => path.join(dir, f));
+  await build({ ...common, minify: false, sourcemap: 'inline', entryPoints: entries, outdir: out, external: [...NEVER_BUNDLE, 'mocha'] });
+}
+
+function kb(f) {
+  return `${(statSync(f).size / 1024).toFixed(0)} KiB`;
+}
+for (const r of results) {
+  for (const [f, o] of Object.entries(r.metafile.outputs)) if (f.endsWith('.js')) console.log(`build: ${f} ${(o.bytes / 1024).toFixed(0)} KiB`);
+}
+console.log(`build: ${webview}${withTests ? '; integration tests -> out/test/integration' : ''} (${Date.now() - t0} ms${dev ? ', dev' : ''})`);

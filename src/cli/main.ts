@@ -1,0 +1,45 @@
+import { isModelError } from '../core/errors';
+import { parseAnalyzeArgs, runAnalyze } from './analyzeCommand';
+import { USAGE, UsageError } from './usage';
+
+/** Runs the CLI; returns the exit status. Output goes through the given writers (tests capture them). */
+export async function main(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  const [command, ...rest] = argv;
+  let file = '';
+  try {
+    switch (command) {
+      case 'analyze': {
+        const args = parseAnalyzeArgs(rest);
+        file = args.file;
+        out(await runAnalyze(args));
+        return 0;
+      }
+      case 'help':
+      case '--help':
+      case '-h':
+        out(USAGE);
+        return 0;
+      case undefined:
+        throw new UsageError('no command given');
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`error: ${e.message}\n${USAGE}`);
+      return 2;
+    }
+    if (isModelError(e)) {
+      err(`error: ${file}: ${e.message}`);
+      return 1;
+    }
+    // A bug, not a bad file: still one line for the user, with the detail behind an env var.
+    if (process.env.MODELLENS_DEBUG) err(String((e as Error).stack));
+    err(`error: ${file || command}: internal error: ${oneLine((e as Error)?.message ?? String(e))}`);
+    return 1;
+  }
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s+/g, ' ').slice(0, 500);
+}

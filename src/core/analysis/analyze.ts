@@ -1,0 +1,191 @@
+import { dimAdd, dimJson, symbolsOf, type Dim } from '../ir/dim';
+import { byteSize, isFloatType } from '../ir/dtype';
+import { subgraphsOf, type Graph, type Model, type Node, type TensorType } from '../ir/graph';
+import { elementCount, type LazyTensor } from '../ir/tensor';
+import { inferGraph, type EngineEnv, type NodeRun } from '../rules/engine';
+import { ConstReader } from '../rules/tensorValues';
+import { bindType } from './bindDims';
+import { peakActivationBytes, tensorBytes } from './liveness';
+import type { Analysis, LayerAnalysis, NotCosted, TensorSummary } from './types';
+
+export interface AnalyzeOptions {
+  /** Values for symbolic dims (e.g. { batch: 1, sequence: 128 }), substituted at the graph inputs. */
+  dims?: Record<string, number>;
+}
+
+const MAX_WARNINGS = 50;
+
+/**
+ * Shapes, costs and memory of a model: the Analysis every UI renders. Reads no weight bytes (only
+ * small constant tensors that shape computations need). Cost conventions: rules/onnx/costConventions.ts.
+ */
+export function analyzeModel(model: Model, opts: AnalyzeOptions = {}): Analysis {
+  const dims = opts.dims ?? {};
+  const graph = model.graph;
+  const consts = new ConstReader();
+  const env: EngineEnv = { opsets: model.opsets, consts, warnings: new Set(), declare: (t) => bindType(t, dims) };
+  let run;
+  try {
+    run = inferGraph(graph, env, graph.inputs.map((i) => bindType(i, dims)));
+  } finally {
+    consts.close();
+  }
+
+  const inputTypes = graph.inputs.map((i) => bindType(i, dims));
+  const inputSymbols = symbolsOf(inputTypes.flatMap((t) => t.shape ?? []));
+  const allInputSymbols = new Set(symbolsOf(graph.inputs.flatMap((t) => t.shape ?? [])));
+  for (const k of Object.keys(dims)) if (!allInputSymbols.has(k)) env.warnings.add(`dim "${k}" is not a symbol of any graph input (inputs use: ${[...allInputSymbols].join(', ') || 'none'})`);
+
+  const weights = new WeightLedger(graph);
+  const layers: LayerAnalysis[] = [];
+  const notCosted: NotCosted[] = [];
+  const producers: Record<string, string> = {};
+  const byType: Record<string, { count: number; params: number; macs: Dim; flops: Dim }> = {};
+  let macs: Dim = 0;
+  let flops: Dim = 0;
+  let constants = 0;
+
+  for (const r of run.nodes) {
+    const n = r.node;
+    const w = weights.take(n);
+    constants += constantElements(n);
+    const layer = toLayer(r, w.params, w.bytes);
+    layers.push(layer);
+    for (const o of n.outputs) if (o) producers[o] = n.id;
+    if (r.cost) {
+      macs = dimAdd(macs, r.cost.macs);
+      flops = dimAdd(flops, r.cost.flops);
+      for (const c of r.cost.notCosted ?? []) notCosted.push({ name: c.name, type: c.type, reason: `${c.reason} (inside ${n.opType} "${n.name || n.id}")` });
+    } else notCosted.push({ name: n.name || n.id, type: n.opType, reason: r.reason ?? 'not costed' });
+    const bt = (byType[n.opType] ??= { count: 0, params: 0, macs: 0, flops: 0 });
+    bt.count += 1;
+    bt.params += w.params;
+    if (r.cost) {
+      bt.macs = dimAdd(bt.macs, r.cost.macs);
+      bt.flops = dimAdd(bt.flops, r.cost.flops);
+    }
+  }
+  const unused = weights.unused();
+  if (unused > 0) env.warnings.add(`${unused} initializer(s) are used by no node: not counted as parameters`);
+
+  const peak = peakActivationBytes(
+    run.nodes,
+    graph.inputs.map((i, k) => ({ name: i.name, type: run.types.get(i.name) ?? inputTypes[k] })),
+    graph.outputs.map((o) => o.name),
+  );
+
+  const warnings = [...model.warnings, ...env.warnings];
+  if (warnings.length > MAX_WARNINGS) warnings.splice(MAX_WARNINGS, warnings.length - MAX_WARNINGS, `... and ${warnings.length - MAX_WARNINGS} more warnings`);
+
+  return {
+    format: model.format,
+    file: model.file,
+    inputs: graph.inputs.map((i, k) => summary(i.name, run.types.get(i.name) ?? inputTypes[k])),
+    outputs: graph.outputs.map((o, k) => summary(o.name, run.outputs[k])),
+    totals: { params: weights.params, macs: dimJson(macs), flops: dimJson(flops), weightBytes: weights.bytes, peakActivationBytes: dimJson(peak) },
+    layers,
+    notCosted,
+    details: {
+      constants,
+      nonFloatInitializerElements: weights.nonFloatElements,
+      weightBytesByDtype: weights.bytesByDtype,
+      boundDims: { ...dims },
+      freeDims: inputSymbols.filter((s) => !s.startsWith('unk__')),
+      byType: Object.fromEntries(Object.entries(byType).map(([k, v]) => [k, { count: v.count, params: v.params, macs: dimJson(v.macs), flops: dimJson(v.flops) }])),
+      producers,
+      opsets: model.opsets,
+      producer: model.producer,
+      warnings,
+    },
+  };
+}
+
+function summary(name: string, t: TensorType | undefined): TensorSummary {
+  return { name, dtype: t?.dtype ?? 'unknown', shape: t?.shape ? t.shape.map(dimJson) : null };
+}
+
+function toLayer(r: NodeRun, params: number, weightBytes: number): LayerAnalysis {
+  const n = r.node;
+  const layer: LayerAnalysis = {
+    id: n.id,
+    name: n.name || n.id,
+    type: n.opType,
+    params,
+    macs: r.cost ? dimJson(r.cost.macs) : 0,
+    flops: r.cost ? dimJson(r.cost.flops) : 0,
+    weightBytes,
+    inputs: n.inputs.flatMap((name, i) => (name ? [summary(name, r.inputs[i])] : [])),
+    outputs: n.outputs.flatMap((name, i) => (name ? [summary(name, r.outputs[i])] : [])),
+    costed: !!r.cost,
+    outputBytes: dimJson(r.outputs.reduce((acc: Dim, t) => dimAdd(acc, tensorBytes(t)), 0)),
+  };
+  const scope = n.scope ?? onnxScope(n.name);
+  if (scope && scope.length > 0) layer.scope = scope;
+  if (n.source) layer.source = n.source;
+  return layer;
+}
+
+/** torch.onnx names nodes by module path ("/encoder/layers.0/self_attn/MatMul"). */
+function onnxScope(name: string): string[] | undefined {
+  if (!name.startsWith('/')) return undefined;
+  const parts = name.split('/').filter(Boolean);
+  return parts.length > 1 ? parts.slice(0, -1) : undefined;
+}
+
+function constantElements(n: Node): number {
+  if (n.opType !== 'Constant') return 0;
+  const a = n.attrs.value ?? n.attrs.value_floats ?? n.attrs.value_ints;
+  if (!a) return n.attrs.value_float || n.attrs.value_int ? 1 : 0;
+  if (a.kind === 'tensor') return elementCount(a.value);
+  if (a.kind === 'floats' || a.kind === 'ints') return a.value.length;
+  return 0;
+}
+
+/**
+ * Initializers by first consumer: floating-point ones are parameters, each counted once (a weight
+ * shared by several nodes belongs to the first). Keras nodes name their weights in `node.weights`.
+ * Initializers of subgraph bodies belong to the node holding the body.
+ */
+class WeightLedger {
+  params = 0;
+  bytes = 0;
+  nonFloatElements = 0;
+  bytesByDtype: Record<string, number> = {};
+  private seen = new Set<LazyTensor>();
+
+  constructor(private readonly graph: Graph) {}
+
+  take(n: Node): { params: number; bytes: number } {
+    let params = 0;
+    let bytes = 0;
+    const visit = (t: LazyTensor | undefined) => {
+      if (!t || this.seen.has(t)) return;
+      this.seen.add(t);
+      const elems = elementCount(t);
+      const b = byteSize(t.dtype, elems) ?? 0;
+      if (isFloatType(t.dtype)) params += elems;
+      else this.nonFloatElements += elems;
+      bytes += b;
+      this.bytesByDtype[t.dtype] = (this.bytesByDtype[t.dtype] ?? 0) + b;
+    };
+    for (const name of n.inputs) if (name) visit(this.graph.initializers.get(name));
+    for (const name of n.weights ?? []) visit(this.graph.initializers.get(name));
+    const walk = (g: Graph) => {
+      for (const t of g.initializers.values()) visit(t);
+      for (const sub of g.nodes) {
+        for (const name of sub.inputs) if (name && !g.initializers.has(name)) visit(this.graph.initializers.get(name));
+        for (const s of subgraphsOf(sub)) walk(s);
+      }
+    };
+    for (const g of subgraphsOf(n)) walk(g);
+    this.params += params;
+    this.bytes += bytes;
+    return { params, bytes };
+  }
+
+  unused(): number {
+    let k = 0;
+    for (const t of this.graph.initializers.values()) if (!this.seen.has(t)) k++;
+    return k;
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * The analysis of a model: the one object that the CLI's --json, the code lenses, the status bar and
+ * the webview render. Plain JSON (no classes) so it crosses worker and webview boundaries as is.
+ * A count that depends on unbound symbolic dims is the expression text (e.g. "7340032*batch*sequence").
+ */
+export type Count = number | string;
+
+export interface TensorSummary {
+  name: string;
+  dtype: string;
+  /** null when the rank is unknown; string entries are symbolic dims. */
+  shape: (number | string)[] | null;
+}
+
+export interface LayerAnalysis {
+  /** Node id, unique in the model (keys messages between host and webview). */
+  id: string;
+  name: string;
+  type: string;
+  /** Elements of floating-point weights this layer owns (shared weights are counted at first use). */
+  params: number;
+  macs: Count;
+  flops: Count;
+  weightBytes: number;
+  inputs: TensorSummary[];
+  outputs: TensorSummary[];
+  /** False when no rule costs this layer; its reason is in Analysis.notCosted. */
+  costed: boolean;
+  scope?: string[];
+  /** Offset/length of the layer in the source text (Keras JSON), for lenses and edits. */
+  source?: { offset: number; length: number };
+  /** Bytes of the activations this layer produces (all outputs; 0 for unknown shapes). */
+  outputBytes?: Count;
+}
+
+export interface NotCosted {
+  name: string;
+  type: string;
+  reason: string;
+}
+
+export interface Totals {
+  params: number;
+  macs: Count;
+  flops: Count;
+  weightBytes: number;
+  peakActivationBytes: Count;
+}
+
+export interface Analysis {
+  format: 'onnx' | 'keras';
+  file: string;
+  inputs: TensorSummary[];
+  outputs: TensorSummary[];
+  totals: Totals;
+  layers: LayerAnalysis[];
+  notCosted: NotCosted[];
+  /** Everything below is extra detail beyond the CLI --json contract. */
+  details: AnalysisDetails;
+}
+
+export interface AnalysisDetails {
+  /** Elements of Constant-node tensors (not parameters). */
+  constants: number;
+  /** Elements of non-float initializers (shape tensors, indices): not parameters either. */
+  nonFloatInitializerElements: number;
+  weightBytesByDtype: Record<string, number>;
+  /** Dims bound by the caller, and the symbols that remain free. */
+  boundDims: Record<string, number>;
+  freeDims: string[];
+  /** Op type -> { count, params, macs } (macs as a number only when static). */
+  byType: Record<string, { count: number; params: number; macs: Count; flops: Count }>;
+  /** Edges for drawing the graph: value name -> producing layer id (graph inputs: no producer). */
+  producers: Record<string, string>;
+  opsets?: Record<string, number>;
+  producer?: string;
+  warnings: string[];
+}

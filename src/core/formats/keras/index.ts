@@ -1,0 +1,2 @@
+export { readKerasJsonFile, readKerasJsonText } from './reader';
+export { readKerasArchive, readKerasH5 } from './archive';

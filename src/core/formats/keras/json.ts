@@ -1,0 +1,115 @@
+import { createScanner, getNodeValue, parseTree, printParseErrorCode, SyntaxKind, type Node as JsonNode, type ParseError } from 'jsonc-parser';
+import { ModelError } from '../../errors';
+import type { SourceRange } from '../../ir/graph';
+
+export type { JsonNode };
+
+/** A parsed JSON document: its tree (offsets) and a map from tree offsets to offsets in the file text. */
+export interface JsonDoc {
+  root: JsonNode;
+  value: unknown;
+  /** Maps a range of the parsed text to the file text (identity unless the JSON was double-encoded). */
+  range(n: JsonNode): SourceRange;
+  doubleEncoded: boolean;
+  notes: string[];
+}
+
+export function lineCol(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let last = -1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) { line++; last = i; }
+  return { line, column: offset - last };
+}
+
+/**
+ * Python's json.dumps writes NaN and Infinity (not JSON). They are rewritten in place with the same
+ * length (Infinity -> 1e999 = Infinity in JS; NaN -> 0.0), so tree offsets still match the file.
+ */
+function pythonFloats(text: string, notes?: string[]): string {
+  if (!/NaN|Infinity/.test(text)) return text;
+  const sc = createScanner(text, false);
+  let out = '';
+  let last = 0;
+  for (let k = sc.scan(); k !== SyntaxKind.EOF; k = sc.scan()) {
+    if (k !== SyntaxKind.Unknown) continue;
+    const v = sc.getTokenValue();
+    const at = sc.getTokenOffset();
+    if (v === 'NaN' || v === 'Infinity') {
+      out += text.slice(last, at) + (v === 'NaN' ? '0.0' : '1e999   ');
+      last = at + v.length;
+    }
+  }
+  if (last === 0) return text;
+  notes?.push('the JSON holds Python NaN/Infinity values (NaN read as 0)');
+  return out + text.slice(last);
+}
+
+function parseStrict(raw: string, what: string, notes?: string[]): JsonNode {
+  const text = pythonFloats(raw, notes);
+  const errors: ParseError[] = [];
+  const root = parseTree(text, errors, { disallowComments: false, allowTrailingComma: true, allowEmptyContent: false });
+  if (errors.length > 0 || !root) {
+    const e = errors[0];
+    if (!e) throw new ModelError(`${what} is empty`);
+    const { line, column } = lineCol(text, e.offset);
+    throw new ModelError(`${what} is not valid JSON: ${printParseErrorCode(e.error)} at line ${line}, column ${column}`);
+  }
+  return root;
+}
+
+/**
+ * Offsets of each decoded character of a JSON string literal in the file, so that ranges found in
+ * the decoded (inner) JSON can be mapped back onto the outer string literal.
+ */
+function escapeMap(text: string, lit: JsonNode): number[] {
+  const map: number[] = [];
+  const end = lit.offset + lit.length - 1; // closing quote
+  for (let i = lit.offset + 1; i < end; ) {
+    map.push(i);
+    if (text[i] !== '\\') { i++; continue; }
+    if (text[i + 1] === 'u') i += 6;
+    else i += 2;
+  }
+  map.push(end);
+  return map;
+}
+
+/** Python json.dump(model.to_json()) writes the model JSON as one JSON string: decode it once more. */
+export function parseJsonDocument(text: string): JsonDoc {
+  const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const shift = text.length - src.length;
+  const notes: string[] = [];
+  const outer = parseStrict(src, 'file', notes);
+  if (outer.type === 'string' && typeof outer.value === 'string') {
+    const innerText = outer.value;
+    const inner = parseStrict(innerText, 'the JSON string inside the file (double-encoded JSON)', notes);
+    const map = escapeMap(src, outer);
+    return {
+      root: inner,
+      value: getNodeValue(inner),
+      doubleEncoded: true,
+      notes,
+      range: (n) => {
+        const start = map[Math.min(n.offset, map.length - 1)];
+        const stop = map[Math.min(n.offset + n.length, map.length - 1)];
+        return { offset: start + shift, length: stop - start };
+      },
+    };
+  }
+  return { root: outer, value: getNodeValue(outer), doubleEncoded: false, notes, range: (n) => ({ offset: n.offset + shift, length: n.length }) };
+}
+
+/** The value node of property `key` of an object node. */
+export function prop(n: JsonNode | undefined, key: string): JsonNode | undefined {
+  if (!n || n.type !== 'object' || !n.children) return undefined;
+  for (const p of n.children) if (p.children && p.children[0].value === key) return p.children[1];
+  return undefined;
+}
+
+export function item(n: JsonNode | undefined, i: number): JsonNode | undefined {
+  return n && n.type === 'array' && n.children ? n.children[i] : undefined;
+}
+
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

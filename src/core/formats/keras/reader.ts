@@ -1,0 +1,68 @@
+// Keras JSON of every dialect (Keras 1/2/3 to_json, bare get_config, double-encoded, tfjs model.json)
+// -> IR Model. Weights are located, never read.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ModelError } from '../../errors';
+import type { Model } from '../../ir/graph';
+import { GraphBuilder, type WeightLocator } from './build';
+import { parseJsonDocument } from './json';
+import { tfjsLocator } from './tfjsWeights';
+import { readDocument, type KDocument } from './topology';
+
+export const MAX_JSON_BYTES = 256 * 1024 * 1024;
+
+export interface KerasTextOptions {
+  /** Finds weight bytes (.keras / .h5 readers pass theirs); tfjs manifests are handled here. */
+  locate?: WeightLocator;
+  absentReason?: string;
+  /** Reader-specific facts for the model's metadata (container, weights file). */
+  metadata?: Record<string, string>;
+  warnings?: string[];
+}
+
+export async function readKerasJsonFile(file: string): Promise<Model> {
+  const abs = path.resolve(file);
+  let buf: Buffer;
+  try {
+    buf = await readFile(abs);
+  } catch (e) {
+    throw new ModelError(`cannot read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'io');
+  }
+  if (buf.length > MAX_JSON_BYTES) throw new ModelError(`Keras JSON larger than ${MAX_JSON_BYTES / 2 ** 20} MB`, 'limit');
+  return readKerasJsonText(buf.toString('utf8'), abs);
+}
+
+/** Parses Keras JSON text of any dialect into the IR. `file` is used for messages and shard paths. */
+export function readKerasJsonText(text: string, file: string, opts: KerasTextOptions = {}): Model {
+  const doc = parseJsonDocument(text);
+  const kdoc = readDocument(doc);
+  return modelFromDocument(kdoc, file, opts);
+}
+
+export function modelFromDocument(kdoc: KDocument, file: string, opts: KerasTextOptions = {}): Model {
+  const warnings = [...kdoc.warnings, ...(opts.warnings ?? [])];
+  let locate = opts.locate;
+  let absentReason = opts.absentReason ?? 'architecture-only Keras JSON: the file holds no weights';
+  if (!locate && kdoc.weightsManifest !== undefined) {
+    const t = tfjsLocator(kdoc.weightsManifest, path.dirname(file), warnings);
+    locate = t.locate;
+    absentReason = t.absentReason;
+  }
+  const b = new GraphBuilder({ locate, absentReason });
+  const graph = b.build(kdoc.model);
+  warnings.push(...b.warnings);
+  const metadata: Record<string, string> = { dialect: kdoc.dialect, ...(opts.metadata ?? {}) };
+  if (kdoc.kerasVersion) metadata.keras_version = kdoc.kerasVersion;
+  if (kdoc.backend) metadata.backend = kdoc.backend;
+  if (kdoc.tfjs && typeof kdoc.tfjs.generatedBy === 'string') metadata.generated_by = kdoc.tfjs.generatedBy;
+  if (kdoc.tfjs && typeof kdoc.tfjs.convertedBy === 'string') metadata.converted_by = kdoc.tfjs.convertedBy;
+  return {
+    format: 'keras',
+    file,
+    graph,
+    opsets: {},
+    producer: kdoc.kerasVersion ? `Keras ${kdoc.kerasVersion}` : kdoc.dialect,
+    metadata,
+    warnings,
+  };
+}

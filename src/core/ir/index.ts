@@ -1,0 +1,4 @@
+export * from './dtype';
+export * from './dim';
+export * from './tensor';
+export * from './graph';

@@ -1,0 +1,72 @@
+import { analyzeModel } from '../analysis/analyze';
+import { ModelError } from '../errors';
+import { loadModel } from '../formats/index';
+import { writeOnnx } from '../formats/onnx/writer';
+import type { Model } from '../ir/graph';
+import { suggestionId } from './common';
+import { diffAnalyses } from './delta';
+import { passByName, PASS_NAMES, suggestAll } from './registry';
+import type { Delta, FindOptions, KnobValues, LayerError, PassName, Suggestion } from './types';
+
+/** For `modellens suggest FILE --json`: plain JSON. Errors are measured for suggestions up to 1M weights unless told otherwise. */
+export async function suggest(file: string, opts: FindOptions = {}): Promise<Suggestion[]> {
+  const model = await loadModel(file);
+  const { suggestions } = await suggestAll(model, analyzeModel(model, { dims: opts.dims }), { measureBudget: 1e6, ...opts });
+  return suggestions;
+}
+
+export interface OptimizeResult {
+  pass: PassName;
+  layers: string[];
+  knobs: KnobValues;
+  /** analyse(written file) - analyse(input file). */
+  delta: Delta;
+  errors: LayerError[];
+  outFile: string;
+  seconds: number;
+}
+
+/**
+ * For `modellens optimize FILE --pass NAME [--ratio|--rank|--bits] [--layers a,b] --out OUT`: applies one
+ * pass to the chosen layers (all of the pass's candidates when `layers` is empty), writes OUT, and
+ * reports the measured delta and errors. ONNX only for now (Keras writing goes through JSON edits).
+ */
+export async function optimize(
+  file: string,
+  pass: string,
+  knobs: KnobValues,
+  layers: string[] | undefined,
+  outFile: string,
+  opts: FindOptions & { onProgress?: (f: number, msg: string) => void } = {},
+): Promise<OptimizeResult> {
+  const t0 = Date.now();
+  const p = passByName(pass);
+  if (!p) throw new ModelError(`unknown pass "${pass}" (passes: ${PASS_NAMES.join(', ')})`);
+  const model = await loadModel(file);
+  if (model.format !== 'onnx') throw new ModelError('optimize writes ONNX only; Keras models are edited in the editor', 'unsupported');
+  const before = analyzeModel(model, { dims: opts.dims });
+  const found = await p.find(model, before, opts);
+  const s = combine(found, layers, pass);
+  const errors: LayerError[] = [];
+  const rewritten = await p.rewrite(model, s, knobs, { withWeights: true, onError: (e) => errors.push(e), onProgress: opts.onProgress });
+  await writeOnnx(rewritten, outFile);
+  const after = analyzeModel(await loadModel(outFile), { dims: opts.dims });
+  return { pass: p.name, layers: s.layers, knobs, delta: diffAnalyses(before, after), errors, outFile, seconds: (Date.now() - t0) / 1000 };
+}
+
+/** One suggestion covering the chosen layers of several (passes rewrite every site listed in `layers`). */
+export function combine(found: Suggestion[], layers: string[] | undefined, pass: string): Suggestion {
+  if (found.length === 0) throw new ModelError(`pass ${pass} finds nothing to change in this model`);
+  const all = found.flatMap((s) => s.layers);
+  const chosen = layers?.length ? layers : all;
+  const missing = chosen.filter((l) => !all.includes(l));
+  if (missing.length) throw new ModelError(`pass ${pass} cannot change layer${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+  // Suggestions of one pass that touch the chosen layers, merged (cleanup keeps one kind per suggestion).
+  const parts = found.filter((s) => s.layers.some((l) => chosen.includes(l)));
+  if (new Set(parts.map((s) => JSON.stringify(s.detail?.cleanup ?? null))).size > 1) {
+    throw new ModelError(`pass ${pass}: choose layers of one kind of clean-up at a time`);
+  }
+  return { ...parts[0], id: suggestionId(pass, chosen, parts[0].detail?.cleanup as string | undefined), layers: chosen };
+}
+
+export type { Model };

@@ -1,0 +1,76 @@
+import type { Analysis } from '../analysis/types';
+import type { Model } from '../ir/graph';
+import { deltaOf } from './delta';
+import type { LayerError, FindOptions, Knob, KnobValues, Pass, PassName, Suggestion, SuggestionKind } from './types';
+
+export interface Draft {
+  pass: PassName;
+  title: string;
+  layers: string[];
+  kind: SuggestionKind;
+  knobs: Knob[];
+  detail?: Record<string, unknown>;
+}
+
+export function defaults(knobs: Knob[]): KnobValues {
+  const v: KnobValues = {};
+  for (const k of knobs) v[k.name] = k.default;
+  return v;
+}
+
+/** Completes a draft: rewrites it structure-only at the default knobs and analyses the result. */
+export async function finish(pass: Pass, model: Model, analysis: Analysis, d: Draft, opts: FindOptions = {}): Promise<Suggestion> {
+  const at = defaults(d.knobs);
+  const s: Suggestion = {
+    id: suggestionId(d.pass, d.layers, d.detail?.cleanup as string | undefined),
+    pass: d.pass,
+    title: d.title,
+    layers: d.layers,
+    kind: d.kind,
+    knobs: d.knobs,
+    at,
+    delta: { params: 0, macs: 0, weightBytes: 0 },
+  };
+  if (d.detail) s.detail = d.detail;
+  const after = await pass.rewrite(model, s, at, { withWeights: false });
+  s.delta = deltaOf(analysis, after, opts.dims);
+  if (s.kind !== 'exact' && (opts.measureBudget ?? 0) > 0 && weightElements(model, s.layers) <= opts.measureBudget!) {
+    const perLayer: LayerError[] = [];
+    try {
+      await pass.rewrite(model, s, at, { withWeights: true, onError: (e) => perLayer.push(e) });
+      if (perLayer.length) s.error = { metric: 'relative-frobenius', value: Math.max(...perLayer.map((e) => e.relError)), perLayer };
+    } catch {
+      // Weights not available (architecture-only file): the suggestion stands without a measured error.
+    }
+  }
+  return s;
+}
+
+export function knobValue(knobs: KnobValues, k: Knob): number {
+  const v = knobs[k.name] ?? k.default;
+  if (!Number.isFinite(v) || v < k.min || v > k.max) throw new RangeError(`${k.name} must be in [${k.min}, ${k.max}], got ${v}`);
+  return v;
+}
+
+export function scopeOf(id: string, model: Model): string[] | undefined {
+  return model.graph.nodes.find((n) => n.id === id)?.scope;
+}
+
+/** Short and stable: pass (+ clean-up kind), first layer, and how many more. */
+export function suggestionId(pass: string, layers: string[], sub?: string): string {
+  return `${pass}${sub ? `/${sub}` : ''}:${layers[0] ?? ''}${layers.length > 1 ? ` (+${layers.length - 1})` : ''}`;
+}
+
+/** Float weight elements the layers hold (what measuring an error would read). */
+function weightElements(model: Model, layers: string[]): number {
+  const g = model.graph;
+  let n = 0;
+  for (const id of layers) {
+    const node = g.nodes.find((x) => x.id === id);
+    for (const name of [...(node?.inputs ?? []), ...(node?.weights ?? [])]) {
+      const t = g.initializers.get(name);
+      if (t) n += t.dims.reduce((a, b) => a * b, 1);
+    }
+  }
+  return n;
+}

@@ -1,0 +1,7 @@
+import type { DType } from '../../ir/dtype';
+import { dtypeFromOnnx } from '../../formats/onnx/dtypes';
+
+/** Element type named by an ONNX attribute (Cast `to`, ConstantOfShape, EyeLike `dtype`). */
+export function dtypeFromOnnxCode(code: number): DType {
+  return dtypeFromOnnx(code);
+}

@@ -1,0 +1,31 @@
+import type { RuleTable } from '../types';
+import { ATTENTION_RULES } from './attention';
+import { CONTROL_RULES } from './control';
+import { CONV_RULES } from './convPool';
+import { ELEMENTWISE_RULES } from './elementwise';
+import { MATMUL_RULES } from './matmul';
+import { NORM_RULES } from './norm';
+import { QUANT_RULES } from './quant';
+import { REDUCE_RULES } from './reduce';
+import { RESIZE_RULES } from './resize';
+import { RNN_RULES } from './rnn';
+import { SHAPE_RULES } from './shapeOps';
+import { MICROSOFT_RULES } from './microsoft';
+
+/** The standard ONNX op table (domain '' / ai.onnx), one entry per op type. */
+export const ONNX_RULES: RuleTable = {
+  ...ELEMENTWISE_RULES,
+  ...SHAPE_RULES,
+  ...CONV_RULES,
+  ...MATMUL_RULES,
+  ...RNN_RULES,
+  ...NORM_RULES,
+  ...REDUCE_RULES,
+  ...RESIZE_RULES,
+  ...QUANT_RULES,
+  ...CONTROL_RULES,
+  ...ATTENTION_RULES,
+  // onnxruntime registers these fused ops in the ONNX domain.
+  SimplifiedLayerNormalization: MICROSOFT_RULES.SimplifiedLayerNormalization,
+  SkipSimplifiedLayerNormalization: MICROSOFT_RULES.SkipSimplifiedLayerNormalization,
+};

@@ -1,0 +1,132 @@
+/**
+ * The analysis the worker runs: file (or the editor's unsaved text/bytes) -> Model -> Analysis (+ motifs).
+ * Runs inside the worker thread only, never on the extension host's main thread.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { analyzeModel } from '../core/analysis/analyze';
+import { isModelError } from '../core/errors';
+import { symbolsOf } from '../core/ir/dim';
+import type { Model } from '../core/ir/graph';
+import { loadModel } from '../core/formats';
+import { findMotifs } from '../core/motifs';
+import { toFloat32 } from '../core/tensor/bytes';
+import type { LazyTensor } from '../core/ir/tensor';
+import type { WeightStats } from '../../webview/protocol';
+import type { AnalyzeRequest, AnalyzeResponse, WeightStatsRequest, WeightStatsResponse, WorkerError } from './workerProtocol';
+
+export async function runAnalyze(req: AnalyzeRequest): Promise<AnalyzeResponse> {
+  const t0 = Date.now();
+  try {
+    if (req.text !== undefined) {
+      const syntax = jsonSyntaxError(req.text);
+      if (syntax) return { id: req.id, ok: false, error: syntax, ms: Date.now() - t0 };
+    }
+    const model = await withContentFile(req, (file) => loadModel(file));
+    // The model was possibly read from a temporary copy: report the user's file.
+    model.file = req.file;
+    const analysis = analyzeModel(model, { dims: applicableDims(req.dims, model) });
+    analysis.file = req.file;
+    const motifs = req.motifs ? findMotifs(analysis) : undefined;
+    return { id: req.id, ok: true, analysis, motifs, ms: Date.now() - t0 };
+  } catch (e) {
+    return { id: req.id, ok: false, error: toWorkerError(e), ms: Date.now() - t0 };
+  }
+}
+
+/**
+ * Min/max/mean/std/sparsity of a layer's weights: ONNX initializers among its inputs, or the Keras
+ * weights it owns. Only those tensors' bytes are read (the model file stays lazily mapped).
+ */
+export async function runWeightStats(req: WeightStatsRequest): Promise<WeightStatsResponse> {
+  const t0 = Date.now();
+  try {
+    const stats = await withContentFile(req, async (file) => {
+      const model = await loadModel(file);
+      const g = model.graph;
+      const node = g.nodes.find((n) => n.id === req.layerId);
+      if (!node) throw new Error(`no layer ${req.layerId}`);
+      const names = [...new Set([...(node.weights ?? []), ...node.inputs])];
+      const tensors = names.map((n) => g.initializers.get(n)).filter((t): t is LazyTensor => !!t);
+      const out: WeightStats[] = [];
+      for (const t of tensors) {
+        if (t.source.kind === 'absent') continue;
+        if (!/^(b?float(16|32|64))$/.test(t.dtype)) continue; // shape/index tensors are not weights
+        out.push(tensorStats(t.name, [...t.dims], await toFloat32(t)));
+      }
+      return out;
+    });
+    return { id: req.id, ok: true, stats, ms: Date.now() - t0 };
+  } catch (e) {
+    return { id: req.id, ok: false, error: toWorkerError(e), ms: Date.now() - t0 };
+  }
+}
+
+export function tensorStats(name: string, shape: number[], v: Float32Array): WeightStats {
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  let zeros = 0;
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (x < min) min = x;
+    if (x > max) max = x;
+    sum += x;
+    if (x === 0) zeros++;
+  }
+  const n = v.length;
+  const mean = n ? sum / n : 0;
+  // Two passes: a one-pass variance loses precision on large tensors with a big mean.
+  let sq = 0;
+  for (let i = 0; i < n; i++) sq += (v[i] - mean) ** 2;
+  return { name, shape, count: n, min: n ? min : 0, max: n ? max : 0, mean, std: n ? Math.sqrt(sq / n) : 0, sparsity: n ? zeros / n : 0 };
+}
+
+/**
+ * The setting's dims are defaults for every model ({batch: 1, batch_size: 1}): bind only the symbols
+ * this model's inputs use, so that models naming their batch dim differently get no warning about it.
+ */
+function applicableDims(dims: Record<string, number>, model: Model): Record<string, number> {
+  const used = new Set(model.graph.inputs.flatMap((i) => (i.shape ? symbolsOf(i.shape) : [])));
+  return Object.fromEntries(Object.entries(dims).filter(([k]) => used.has(k)));
+}
+
+/** The first JSON syntax error with its offset (strict JSON: Keras files are written by json.dumps). */
+export function jsonSyntaxError(text: string): WorkerError | undefined {
+  const errors: ParseError[] = [];
+  parse(text, errors, { allowTrailingComma: false, disallowComments: true, allowEmptyContent: false });
+  const e = errors[0];
+  if (!e) return undefined;
+  return { message: `invalid JSON: ${describe(printParseErrorCode(e.error))}`, code: 'json', offset: e.offset, length: Math.max(1, e.length) };
+}
+
+function describe(code: string): string {
+  // "CommaExpected" -> "comma expected"
+  return code.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+}
+
+export function toWorkerError(e: unknown): WorkerError {
+  if (isModelError(e)) return { message: e.message, code: e.code };
+  const err = e as Error;
+  return { message: `internal error: ${err?.message ?? String(e)}`, code: 'bug' };
+}
+
+/**
+ * Readers take a path (they range-read big files lazily). Unsaved content goes through a temporary
+ * copy with the same base name; external data beside the original is then not found, which the
+ * reader reports as a clear error.
+ */
+async function withContentFile<T>(req: { file: string; text?: string; bytes?: Uint8Array }, f: (file: string) => Promise<T>): Promise<T> {
+  const content = req.text !== undefined ? Buffer.from(req.text, 'utf8') : req.bytes;
+  if (!content) return f(req.file);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'modellens-'));
+  try {
+    const tmp = path.join(dir, path.basename(req.file));
+    await writeFile(tmp, content);
+    return await f(tmp);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

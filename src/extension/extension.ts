@@ -1,0 +1,66 @@
+/**
+ * ModelLens extension entry: wires the analysis worker, the model store, the ONNX and Keras-binary
+ * custom editors, Keras JSON lenses/hovers, diagnostics, the status bar and the commands.
+ */
+import * as vscode from 'vscode';
+import { AnalysisClient } from './analysisClient';
+import { Commands } from './commands';
+import { settings } from './config';
+import { ModelDiagnostics } from './diagnostics';
+import type { GraphView } from './graphPanel';
+import { JSON_SELECTOR, KerasHoverProvider, KerasLensProvider } from './kerasLenses';
+import { ModelStore } from './modelStore';
+import type { OnnxDocument } from './onnxDocument';
+import { KERAS_BINARY_VIEW_TYPE, ModelEditorProvider, ONNX_VIEW_TYPE } from './onnxEditor';
+import { ModelStatusBar } from './statusBar';
+import { isTrusted, setTrustOverride } from './trust';
+
+/** What activate() returns: used by the integration tests (and other extensions, read-only). */
+export interface ModelLensApi {
+  store: ModelStore;
+  onnxDocument(uri: vscode.Uri): OnnxDocument | undefined;
+  graphViews(uri: vscode.Uri): GraphView[];
+  openGraph(uri: vscode.Uri): Promise<GraphView | undefined>;
+  isTrusted(): boolean;
+  /** Tests only: simulate Restricted Mode (the test server runs with workspace trust disabled). */
+  setTrustOverride(trusted: boolean | undefined): void;
+}
+
+export function activate(context: vscode.ExtensionContext): ModelLensApi {
+  const output = vscode.window.createOutputChannel('ModelLens', { log: true });
+  const log = (m: string) => output.info(m);
+  const client = new AnalysisClient(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, () => settings().timeoutMs, log);
+  const diagnostics = new ModelDiagnostics();
+  const store = new ModelStore(client, diagnostics);
+  const onnx = new ModelEditorProvider(context.extensionUri, store, false, log);
+  const kerasBinary = new ModelEditorProvider(context.extensionUri, store, true, log);
+  const lenses = new KerasLensProvider(store);
+  const commands = new Commands({ extensionUri: context.extensionUri, store, onnx, kerasBinary, refreshLenses: () => lenses.refresh(), log, output });
+
+  context.subscriptions.push(
+    output, client, diagnostics, store, onnx, kerasBinary, commands,
+    vscode.window.registerCustomEditorProvider(ONNX_VIEW_TYPE, onnx, { supportsMultipleEditorsPerDocument: true, webviewOptions: { retainContextWhenHidden: false } }),
+    vscode.window.registerCustomEditorProvider(KERAS_BINARY_VIEW_TYPE, kerasBinary, { supportsMultipleEditorsPerDocument: true }),
+    vscode.languages.registerCodeLensProvider(JSON_SELECTOR, lenses),
+    vscode.languages.registerHoverProvider(JSON_SELECTOR, new KerasHoverProvider(store)),
+    new ModelStatusBar(store),
+    vscode.workspace.onDidCloseTextDocument((d) => {
+      if (d.languageId === 'json' || d.languageId === 'jsonc') store.forget(d.uri);
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('modellens')) lenses.refresh();
+    }),
+  );
+  log(`ModelLens activated (workspace ${isTrusted() ? 'trusted' : 'in Restricted Mode'})`);
+
+  return {
+    store,
+    onnxDocument: (uri) => onnx.document(uri),
+    graphViews: (uri) => commands.graphViews(uri),
+    openGraph: (uri) => commands.openGraph(uri),
+    isTrusted,
+    setTrustOverride,
+  };
+}
+
+export function deactivate(): void {}

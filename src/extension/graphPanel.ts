@@ -1,0 +1,189 @@
+/**
+ * Hosts the graph webview (webview/ bundle) in a WebviewPanel: strict CSP with a fresh nonce per
+ * render, resources only from dist/webview and media/, and every message validated on receipt.
+ * Used by the ONNX custom editor and by "Open graph" on Keras JSON.
+ */
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { webviewHtml } from '../../webview/html';
+import { type HostToWebview, parseWebviewMessage, type WebviewToHost } from '../../webview/protocol';
+import { settings } from './config';
+import { isTrusted } from './trust';
+import type { AnalyzeResponse, WeightStatsResponse } from './workerProtocol';
+
+export interface GraphViewHost {
+  /** The document's URI (for titles, settings and the default folder of exports). */
+  uri: vscode.Uri;
+  openSource?(layerId: string): unknown;
+  /** A node was selected in the graph (Keras: scroll the visible JSON editor to it). */
+  select?(layerId: string): unknown;
+  previewHint?(hintId: string): unknown;
+  applyHint?(hintId: string): unknown;
+  /** Weight statistics of one layer, computed in the analysis worker. */
+  weightStats?(layerId: string): Promise<WeightStatsResponse>;
+  log(msg: string): void;
+}
+
+export function graphWebviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+  return {
+    enableScripts: true,
+    enableCommandUris: false,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'media')],
+  };
+}
+
+export class GraphView implements vscode.Disposable {
+  private ready = false;
+  private sentState = false;
+  private last?: AnalyzeResponse;
+  private readonly subs: vscode.Disposable[] = [];
+  private readonly closed = new vscode.EventEmitter<void>();
+  readonly onDidDispose = this.closed.event;
+  private disposed = false;
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly extensionUri: vscode.Uri,
+    private readonly host: GraphViewHost,
+  ) {
+    const w = panel.webview;
+    w.options = graphWebviewOptions(extensionUri);
+    w.html = this.html();
+    this.subs.push(
+      w.onDidReceiveMessage((m) => void this.onMessage(m)),
+      panel.onDidDispose(() => this.dispose()),
+    );
+  }
+
+  private html(): string {
+    const w = this.panel.webview;
+    const asset = (f: string) => w.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', f)).toString();
+    return webviewHtml({
+      scriptUri: asset('main.js'),
+      styleUri: asset('main.css'),
+      cspSource: w.cspSource,
+      nonce: randomBytes(18).toString('base64').replace(/[^A-Za-z0-9]/g, ''),
+      title: `ModelLens: ${this.host.uri.path.split('/').pop()}`,
+    });
+  }
+
+  /** Shows a (new) analysis result; queued until the webview said it is ready. */
+  show(res: AnalyzeResponse | undefined): void {
+    if (!res) return;
+    this.last = res;
+    if (this.ready) this.sendLast();
+  }
+
+  busy(message: string): void {
+    if (this.ready) void this.post({ type: 'busy', message });
+  }
+
+  reveal(layerId: string): void {
+    if (this.ready) void this.post({ type: 'reveal', id: layerId });
+    else this.pendingReveal = layerId;
+  }
+  private pendingReveal?: string;
+
+  private sendLast(): void {
+    const res = this.last;
+    if (!res) return;
+    if (!res.ok) {
+      void this.post({ type: 'error', message: res.error.message });
+      return;
+    }
+    const msg: HostToWebview = {
+      type: 'analysis',
+      analysis: res.analysis,
+      motifs: res.motifs,
+      hints: [],
+      title: this.host.uri.path.split('/').pop(),
+    };
+    // The configured heat metric is only a starting point: the webview's own state wins afterwards.
+    if (!this.sentState) {
+      msg.state = { metric: settings(this.host.uri).heatMetric };
+      this.sentState = true;
+    }
+    void this.post(msg);
+    if (this.pendingReveal) {
+      void this.post({ type: 'reveal', id: this.pendingReveal });
+      this.pendingReveal = undefined;
+    }
+  }
+
+  private post(m: HostToWebview): Thenable<boolean> {
+    if (this.disposed) return Promise.resolve(false);
+    return this.panel.webview.postMessage(m);
+  }
+
+  private async onMessage(raw: unknown): Promise<void> {
+    const parsed = parseWebviewMessage(raw);
+    if (!parsed.ok) {
+      this.host.log(`ignored an invalid message from the graph view: ${parsed.error}`);
+      return;
+    }
+    const m = parsed.msg;
+    try {
+      await this.handle(m);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`ModelLens: ${(e as Error).message}`);
+    }
+  }
+
+  private async handle(m: WebviewToHost): Promise<void> {
+    switch (m.type) {
+      case 'ready':
+        this.ready = true;
+        this.sendLast();
+        return;
+      case 'select':
+        if (m.id !== null) await this.host.select?.(m.id);
+        return;
+      case 'openSource':
+        await this.host.openSource?.(m.id);
+        return;
+      case 'requestWeightStats': {
+        if (!this.host.weightStats) {
+          void this.post({ type: 'weightStats', id: m.id, error: 'weight statistics are not available for this model' });
+          return;
+        }
+        void this.post({ type: 'weightStats', id: m.id, pending: true });
+        const r = await this.host.weightStats(m.id);
+        void this.post(r.ok ? { type: 'weightStats', id: m.id, stats: r.stats } : { type: 'weightStats', id: m.id, error: r.error.message });
+        return;
+      }
+      case 'previewHint':
+        await this.host.previewHint?.(m.hintId);
+        return;
+      case 'applyHint':
+        await this.host.applyHint?.(m.hintId);
+        return;
+      case 'export':
+        await this.export(m);
+        return;
+      case 'log':
+        this.host.log(`[webview ${m.level}] ${m.message}`);
+        return;
+    }
+  }
+
+  private async export(m: Extract<WebviewToHost, { type: 'export' }>): Promise<void> {
+    if (!isTrusted()) {
+      void vscode.window.showWarningMessage('ModelLens does not write files in Restricted Mode.');
+      return;
+    }
+    const folder = vscode.Uri.joinPath(this.host.uri, '..');
+    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(folder, m.suggestedName), title: 'Export ModelLens report' });
+    if (!target) return;
+    const data = m.encoding === 'base64' ? Buffer.from(m.data, 'base64') : Buffer.from(m.data, 'utf8');
+    await vscode.workspace.fs.writeFile(target, data);
+    void vscode.window.showInformationMessage(`ModelLens: exported ${target.path.split('/').pop()}`);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const s of this.subs) s.dispose();
+    this.closed.fire();
+    this.closed.dispose();
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * Entry of dist/worker.js: a worker_threads worker that parses and analyses models, so that big files
+ * never block the extension host. One request at a time; the host cancels by terminating the worker.
+ */
+import { parentPort } from 'node:worker_threads';
+import { runAnalyze, runWeightStats } from './engine';
+import type { WorkerRequest } from './workerProtocol';
+
+if (!parentPort) throw new Error('worker.js must run in a worker thread');
+const port = parentPort;
+port.on('message', (req: WorkerRequest) => {
+  if (req?.type === 'analyze') void runAnalyze(req).then((res) => port.postMessage(res));
+  else if (req?.type === 'weightStats') void runWeightStats(req).then((res) => port.postMessage(res));
+});

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { analyzeModel } from '../../../src/core/analysis/analyze';
+import { loadModel } from '../../../src/core/formats';
+
+/**
+ * Models exported by scripts/export-reference-models.py (torch, random weights) against the torch-side
+ * numbers that script computes: float initializer elements via the onnx library, MACs via forward
+ * hooks, output shapes from running the model. Opt-in: the folder is large and built with Debian's
+ * torch; MODELLENS_REF_MODELS=/tmp/modellens-ref npx mocha test/unit/analysis/referenceModels.test.ts
+ */
+interface Ref {
+  file: string;
+  dims: Record<string, number>;
+  params_onnx: number;
+  params_torch: number;
+  macs: number;
+  outputs: number[][];
+}
+
+const dir = process.env.MODELLENS_REF_MODELS;
+
+describe('analysis vs torch reference models (MODELLENS_REF_MODELS)', () => {
+  if (!dir) {
+    it.skip('MODELLENS_REF_MODELS is not set: reference models not checked (see scripts/export-reference-models.py)');
+    return;
+  }
+  const refFile = path.join(dir, 'reference.json');
+  it('the reference folder exists and has reference.json', () => {
+    assert.ok(existsSync(refFile), `MODELLENS_REF_MODELS=${dir}: ${refFile} does not exist (run scripts/export-reference-models.py ${dir})`);
+  });
+  if (!existsSync(refFile)) return;
+  const refs = JSON.parse(readFileSync(refFile, 'utf8')) as { models: Record<string, Ref> };
+  for (const [name, ref] of Object.entries(refs.models)) {
+    it(`${name}: params, MACs (0.5%), outputs, everything costed`, async function () {
+      this.timeout(120000);
+      const a = analyzeModel(await loadModel(path.join(dir, ref.file)), { dims: ref.dims });
+      assert.deepEqual(a.notCosted, [], 'not costed');
+      assert.equal(a.totals.params, ref.params_onnx, 'params');
+      assert.equal(typeof a.totals.macs, 'number', `MACs symbolic: ${a.totals.macs}`);
+      const rel = Math.abs((a.totals.macs as number) - ref.macs) / ref.macs;
+      assert.ok(rel <= 0.005, `MACs ${a.totals.macs} vs torch ${ref.macs} (${(100 * rel).toFixed(3)}%)`);
+      assert.deepEqual(a.outputs.map((o) => o.shape), ref.outputs, 'output shapes');
+    });
+  }
+});

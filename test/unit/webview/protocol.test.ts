@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { parseHostMessage, parseViewState, parseWebviewMessage, PROTOCOL_VERSION, type HostToWebview, type WebviewToHost } from '../../../webview/protocol';
+import { syntheticTransformer } from '../../webview/synthetic';
+import { analysisOf } from './build';
+
+describe('webview protocol', () => {
+  const analysis = analysisOf([['a', 'Conv', ['x', 'w'], ['y'], 10]], { outputs: ['y'] });
+
+  it('accepts every host->webview message type', () => {
+    const msgs: HostToWebview[] = [
+      { type: 'analysis', analysis, motifs: [{ id: 'residual:a', kind: 'residual', label: 'residual', layers: ['a'], anchor: 'a' }],
+        hints: [{ id: 'h1', layerIds: ['a'], pass: 'low-rank', title: 'Low-rank', kind: 'approximate', deltaParams: -5, deltaMacs: -5, deltaWeightBytes: -20, error: 0.01 }],
+        state: { selected: 'a', metric: 'macs', transform: { x: 1, y: 2, k: 0.5 }, expanded: ['g:x'] }, attributes: { a: { kernel_shape: '[3, 3]' } }, title: 'm.onnx' },
+      { type: 'hints', hints: [] },
+      { type: 'weightStats', id: 'a', stats: [{ name: 'w', shape: [2, 5], count: 10, min: -1, max: 1, mean: 0, std: 0.5, sparsity: 0.1 }] },
+      { type: 'weightStats', id: 'a', pending: true },
+      { type: 'reveal', id: 'a' },
+      { type: 'busy', message: 'Analysing…' },
+      { type: 'error', message: 'bad file' },
+    ];
+    for (const m of msgs) {
+      const r = parseHostMessage(JSON.parse(JSON.stringify(m)));
+      assert.ok(r.ok, `${m.type}: ${r.ok ? '' : r.error}`);
+    }
+  });
+
+  it('accepts every webview->host message type', () => {
+    const msgs: WebviewToHost[] = [
+      { type: 'ready', version: PROTOCOL_VERSION },
+      { type: 'select', id: 'a' },
+      { type: 'select', id: null },
+      { type: 'openSource', id: 'a' },
+      { type: 'requestWeightStats', id: 'a' },
+      { type: 'previewHint', hintId: 'h1' },
+      { type: 'applyHint', hintId: 'h1' },
+      { type: 'export', format: 'csv', data: 'a,b', encoding: 'utf8', suggestedName: 'm.report.csv' },
+      { type: 'log', level: 'error', message: 'x' },
+    ];
+    for (const m of msgs) {
+      const r = parseWebviewMessage(m);
+      assert.ok(r.ok, `${m.type}: ${r.ok ? '' : r.error}`);
+    }
+  });
+
+  it('rejects malformed messages with a message that names the field', () => {
+    const bad: [unknown, RegExp][] = [
+      [null, /expected an object/],
+      [{ type: 'nope' }, /unknown type "nope"/],
+      [{ type: 'reveal' }, /reveal.*id: expected a string/],
+      [{ type: 'analysis', analysis: { ...analysis, layers: [{ ...analysis.layers[0], params: '3' }] } }, /layers\[0\]\.params: expected a number/],
+      [{ type: 'analysis', analysis: { ...analysis, layers: [analysis.layers[0], analysis.layers[0]] } }, /duplicate layer id/],
+      [{ type: 'analysis', analysis: { ...analysis, details: { ...analysis.details, producers: { y: 3 } } } }, /producers\["y"\]: expected a string/],
+      [{ type: 'analysis', analysis, motifs: [{ id: 'm', kind: 'spiral', label: '', layers: [], anchor: 'a' }] }, /kind: expected one of/],
+      [{ type: 'analysis', analysis, hints: [{ id: 'h', layerIds: [], pass: 'p', title: 't', kind: 'exact', deltaParams: 0, deltaMacs: 0, deltaWeightBytes: 0 }] }, /layerIds: expected at least one layer/],
+      [{ type: 'analysis', analysis, state: { metric: 'heat' } }, /state\.metric/],
+      [{ type: 'weightStats', id: 'a', stats: [{ name: 'w', shape: [1], count: 1, min: 0, max: 0, mean: 0, std: NaN, sparsity: 0 }] }, /std: expected a number/],
+    ];
+    for (const [m, re] of bad) {
+      const r = parseHostMessage(m);
+      assert.equal(r.ok, false, JSON.stringify(m)?.slice(0, 80));
+      if (!r.ok) assert.match(r.error, re);
+    }
+  });
+
+  it('rejects export file names that would leave the chosen folder', () => {
+    for (const name of ['../x.csv', 'a/b.csv', 'a\\b.csv', '..', '']) {
+      const r = parseWebviewMessage({ type: 'export', format: 'csv', data: '', encoding: 'utf8', suggestedName: name });
+      assert.equal(r.ok, false, name);
+    }
+    assert.equal(parseWebviewMessage({ type: 'export', format: 'exe', data: '', encoding: 'utf8', suggestedName: 'a' }).ok, false);
+    assert.equal(parseWebviewMessage({ type: 'select' }).ok, false);
+  });
+
+  it('validates a 12,000-layer analysis quickly (it runs on every load)', () => {
+    const big = syntheticTransformer({ blocks: 60, stages: 8 });
+    const t0 = Date.now();
+    const r = parseHostMessage({ type: 'analysis', analysis: big });
+    assert.ok(r.ok);
+    assert.ok(Date.now() - t0 < 1000, `took ${Date.now() - t0} ms`);
+  });
+
+  it('parses a persisted view state and rejects a corrupted one', () => {
+    assert.ok(parseViewState({ metric: 'flops', showShapes: true }).ok);
+    assert.equal(parseViewState({ transform: { x: 'a', y: 0, k: 1 } }).ok, false);
+  });
+});

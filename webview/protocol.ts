@@ -1,0 +1,357 @@
+/**
+ * The one message protocol between the extension host and the graph webview, typed both ways and
+ * validated on receipt by both sides. Pure TypeScript (no vscode, no DOM) so either side imports it.
+ */
+import type { Analysis, Count } from '../src/core/analysis/types';
+import type { Motif } from '../src/core/motifs/types';
+import { MOTIF_KINDS } from '../src/core/motifs/types';
+
+export const PROTOCOL_VERSION = 1;
+
+export type HeatMetric = 'none' | 'params' | 'macs' | 'flops' | 'activation';
+export const HEAT_METRICS: readonly HeatMetric[] = ['none', 'params', 'macs', 'flops', 'activation'];
+
+export type ExportFormat = 'md' | 'csv' | 'json' | 'svg' | 'png';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['md', 'csv', 'json', 'svg', 'png'];
+
+export type HintKind = 'exact' | 'approximate' | 'needs-fine-tuning';
+
+/** An optimization suggestion as the webview shows it (a badge on its layers). */
+export interface HintView {
+  id: string;
+  /** The layers it touches; the badge sits on the first. */
+  layerIds: string[];
+  /** Pass name, e.g. "depthwise-separable", "low-rank", "bn-fold". */
+  pass: string;
+  title: string;
+  kind: HintKind;
+  deltaParams: number;
+  deltaMacs: Count;
+  deltaWeightBytes: number;
+  /** Relative reconstruction/output error where measured. */
+  error?: number;
+  detail?: string;
+}
+
+export interface WeightStats {
+  /** Weight tensor name. */
+  name: string;
+  shape: number[];
+  count: number;
+  min: number;
+  max: number;
+  mean: number;
+  std: number;
+  /** Fraction of exact zeros, 0..1. */
+  sparsity: number;
+}
+
+/** What the webview persists through getState/setState; the host may hand one back (e.g. after a reload). */
+export interface ViewState {
+  selected?: string;
+  /** Group ids the user expanded / collapsed relative to the automatic collapse. */
+  expanded?: string[];
+  collapsed?: string[];
+  metric?: HeatMetric;
+  showShapes?: boolean;
+  showConstants?: boolean;
+  transform?: { x: number; y: number; k: number };
+  panel?: 'details' | 'summary';
+  search?: string;
+}
+
+export type HostToWebview =
+  | {
+      type: 'analysis';
+      analysis: Analysis;
+      /** From findMotifs(analysis) in src/core/motifs; computed by the webview when absent. */
+      motifs?: Motif[];
+      hints?: HintView[];
+      state?: ViewState;
+      /** Layer id -> attribute name -> display text (e.g. "kernel_shape": "[3, 3]"). */
+      attributes?: Record<string, Record<string, string>>;
+      /** Shown in the header (file name). */
+      title?: string;
+    }
+  | { type: 'hints'; hints: HintView[] }
+  | { type: 'weightStats'; id: string; stats?: WeightStats[]; error?: string; pending?: boolean }
+  | { type: 'reveal'; id: string }
+  | { type: 'busy'; message: string }
+  | { type: 'error'; message: string };
+
+export type WebviewToHost =
+  | { type: 'ready'; version: number }
+  | { type: 'select'; id: string | null }
+  | { type: 'openSource'; id: string }
+  | { type: 'requestWeightStats'; id: string }
+  | { type: 'previewHint'; hintId: string }
+  | { type: 'applyHint'; hintId: string }
+  | {
+      type: 'export';
+      format: ExportFormat;
+      /** Text for md/csv/json/svg; base64 of the PNG bytes for png. */
+      data: string;
+      encoding: 'utf8' | 'base64';
+      suggestedName: string;
+    }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+
+export type Parsed<T> = { ok: true; msg: T } | { ok: false; error: string };
+
+// ---- validation -------------------------------------------------------------------------------
+
+class Invalid extends Error {}
+
+type Obj = Record<string, unknown>;
+
+function obj(x: unknown, at: string): Obj {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new Invalid(`${at}: expected an object`);
+  return x as Obj;
+}
+function str(x: unknown, at: string): string {
+  if (typeof x !== 'string') throw new Invalid(`${at}: expected a string`);
+  return x;
+}
+function num(x: unknown, at: string): number {
+  if (typeof x !== 'number' || Number.isNaN(x)) throw new Invalid(`${at}: expected a number`);
+  return x;
+}
+function count(x: unknown, at: string): Count {
+  if (typeof x === 'string') return x;
+  return num(x, at);
+}
+function bool(x: unknown, at: string): boolean {
+  if (typeof x !== 'boolean') throw new Invalid(`${at}: expected a boolean`);
+  return x;
+}
+function arr(x: unknown, at: string): unknown[] {
+  if (!Array.isArray(x)) throw new Invalid(`${at}: expected an array`);
+  return x;
+}
+function optional<T>(o: Obj, key: string, at: string, f: (x: unknown, at: string) => T): T | undefined {
+  return o[key] === undefined ? undefined : f(o[key], `${at}.${key}`);
+}
+function oneOf<T extends string>(x: unknown, allowed: readonly T[], at: string): T {
+  if (typeof x !== 'string' || !(allowed as readonly string[]).includes(x)) {
+    throw new Invalid(`${at}: expected one of ${allowed.join(', ')}`);
+  }
+  return x as T;
+}
+function record<T>(x: unknown, at: string, f: (v: unknown, at: string) => T): Record<string, T> {
+  const o = obj(x, at);
+  for (const k of Object.keys(o)) f(o[k], `${at}[${JSON.stringify(k)}]`);
+  return o as Record<string, T>;
+}
+
+function tensor(x: unknown, at: string): void {
+  const o = obj(x, at);
+  str(o.name, `${at}.name`);
+  str(o.dtype, `${at}.dtype`);
+  if (o.shape !== null) {
+    arr(o.shape, `${at}.shape`).forEach((d, i) => {
+      if (typeof d !== 'number' && typeof d !== 'string') throw new Invalid(`${at}.shape[${i}]: expected a dim`);
+    });
+  }
+}
+
+function analysis(x: unknown, at: string): Analysis {
+  const o = obj(x, at);
+  oneOf(o.format, ['onnx', 'keras'] as const, `${at}.format`);
+  str(o.file, `${at}.file`);
+  arr(o.inputs, `${at}.inputs`).forEach((t, i) => tensor(t, `${at}.inputs[${i}]`));
+  arr(o.outputs, `${at}.outputs`).forEach((t, i) => tensor(t, `${at}.outputs[${i}]`));
+  const totals = obj(o.totals, `${at}.totals`);
+  num(totals.params, `${at}.totals.params`);
+  count(totals.macs, `${at}.totals.macs`);
+  count(totals.flops, `${at}.totals.flops`);
+  num(totals.weightBytes, `${at}.totals.weightBytes`);
+  count(totals.peakActivationBytes, `${at}.totals.peakActivationBytes`);
+  const ids = new Set<string>();
+  arr(o.layers, `${at}.layers`).forEach((l, i) => {
+    const p = `${at}.layers[${i}]`;
+    const lo = obj(l, p);
+    const id = str(lo.id, `${p}.id`);
+    if (ids.has(id)) throw new Invalid(`${p}.id: duplicate layer id ${JSON.stringify(id)}`);
+    ids.add(id);
+    str(lo.name, `${p}.name`);
+    str(lo.type, `${p}.type`);
+    num(lo.params, `${p}.params`);
+    count(lo.macs, `${p}.macs`);
+    count(lo.flops, `${p}.flops`);
+    num(lo.weightBytes, `${p}.weightBytes`);
+    bool(lo.costed, `${p}.costed`);
+    arr(lo.inputs, `${p}.inputs`).forEach((t, j) => tensor(t, `${p}.inputs[${j}]`));
+    arr(lo.outputs, `${p}.outputs`).forEach((t, j) => tensor(t, `${p}.outputs[${j}]`));
+    if (lo.scope !== undefined) arr(lo.scope, `${p}.scope`).forEach((s, j) => str(s, `${p}.scope[${j}]`));
+    if (lo.source !== undefined) {
+      const so = obj(lo.source, `${p}.source`);
+      num(so.offset, `${p}.source.offset`);
+      num(so.length, `${p}.source.length`);
+    }
+  });
+  arr(o.notCosted, `${at}.notCosted`).forEach((n, i) => {
+    const no = obj(n, `${at}.notCosted[${i}]`);
+    str(no.name, `${at}.notCosted[${i}].name`);
+    str(no.type, `${at}.notCosted[${i}].type`);
+    str(no.reason, `${at}.notCosted[${i}].reason`);
+  });
+  const d = obj(o.details, `${at}.details`);
+  record(d.producers, `${at}.details.producers`, str);
+  record(d.byType, `${at}.details.byType`, (v, p) => {
+    const bo = obj(v, p);
+    num(bo.count, `${p}.count`);
+    num(bo.params, `${p}.params`);
+    count(bo.macs, `${p}.macs`);
+    count(bo.flops, `${p}.flops`);
+  });
+  arr(d.warnings, `${at}.details.warnings`).forEach((w, i) => str(w, `${at}.details.warnings[${i}]`));
+  return o as unknown as Analysis;
+}
+
+function motif(x: unknown, at: string): void {
+  const o = obj(x, at);
+  str(o.id, `${at}.id`);
+  oneOf(o.kind, MOTIF_KINDS, `${at}.kind`);
+  str(o.label, `${at}.label`);
+  str(o.anchor, `${at}.anchor`);
+  arr(o.layers, `${at}.layers`).forEach((l, i) => str(l, `${at}.layers[${i}]`));
+  if (o.repeat !== undefined) {
+    const r = obj(o.repeat, `${at}.repeat`);
+    str(r.group, `${at}.repeat.group`);
+    num(r.index, `${at}.repeat.index`);
+    num(r.count, `${at}.repeat.count`);
+  }
+}
+
+function hint(x: unknown, at: string): void {
+  const o = obj(x, at);
+  str(o.id, `${at}.id`);
+  const layers = arr(o.layerIds, `${at}.layerIds`);
+  if (layers.length === 0) throw new Invalid(`${at}.layerIds: expected at least one layer`);
+  layers.forEach((l, i) => str(l, `${at}.layerIds[${i}]`));
+  str(o.pass, `${at}.pass`);
+  str(o.title, `${at}.title`);
+  oneOf(o.kind, ['exact', 'approximate', 'needs-fine-tuning'] as const, `${at}.kind`);
+  num(o.deltaParams, `${at}.deltaParams`);
+  count(o.deltaMacs, `${at}.deltaMacs`);
+  num(o.deltaWeightBytes, `${at}.deltaWeightBytes`);
+  optional(o, 'error', at, num);
+  optional(o, 'detail', at, str);
+}
+
+function viewState(x: unknown, at: string): ViewState {
+  const o = obj(x, at);
+  optional(o, 'selected', at, str);
+  for (const k of ['expanded', 'collapsed'] as const) {
+    if (o[k] !== undefined) arr(o[k], `${at}.${k}`).forEach((s, i) => str(s, `${at}.${k}[${i}]`));
+  }
+  if (o.metric !== undefined) oneOf(o.metric, HEAT_METRICS, `${at}.metric`);
+  optional(o, 'showShapes', at, bool);
+  optional(o, 'showConstants', at, bool);
+  if (o.transform !== undefined) {
+    const t = obj(o.transform, `${at}.transform`);
+    num(t.x, `${at}.transform.x`);
+    num(t.y, `${at}.transform.y`);
+    num(t.k, `${at}.transform.k`);
+  }
+  if (o.panel !== undefined) oneOf(o.panel, ['details', 'summary'] as const, `${at}.panel`);
+  optional(o, 'search', at, str);
+  return o as ViewState;
+}
+
+function weightStats(x: unknown, at: string): void {
+  const o = obj(x, at);
+  str(o.name, `${at}.name`);
+  arr(o.shape, `${at}.shape`).forEach((d, i) => num(d, `${at}.shape[${i}]`));
+  for (const k of ['count', 'min', 'max', 'mean', 'std', 'sparsity']) num(o[k], `${at}.${k}`);
+}
+
+function guard<T>(f: () => T): Parsed<T> {
+  try {
+    return { ok: true, msg: f() };
+  } catch (e) {
+    if (e instanceof Invalid) return { ok: false, error: e.message };
+    throw e;
+  }
+}
+
+/** Validates a message the webview received. Never throws on bad input; says what is wrong. */
+export function parseHostMessage(x: unknown): Parsed<HostToWebview> {
+  return guard(() => {
+    const o = obj(x, 'message');
+    const at = `message(${String(o.type)})`;
+    switch (o.type) {
+      case 'analysis': {
+        analysis(o.analysis, `${at}.analysis`);
+        if (o.motifs !== undefined) arr(o.motifs, `${at}.motifs`).forEach((m, i) => motif(m, `${at}.motifs[${i}]`));
+        if (o.hints !== undefined) arr(o.hints, `${at}.hints`).forEach((h, i) => hint(h, `${at}.hints[${i}]`));
+        if (o.state !== undefined) viewState(o.state, `${at}.state`);
+        if (o.attributes !== undefined) record(o.attributes, `${at}.attributes`, (v, p) => record(v, p, str));
+        optional(o, 'title', at, str);
+        return o as HostToWebview;
+      }
+      case 'hints':
+        arr(o.hints, `${at}.hints`).forEach((h, i) => hint(h, `${at}.hints[${i}]`));
+        return o as HostToWebview;
+      case 'weightStats':
+        str(o.id, `${at}.id`);
+        if (o.stats !== undefined) arr(o.stats, `${at}.stats`).forEach((s, i) => weightStats(s, `${at}.stats[${i}]`));
+        optional(o, 'error', at, str);
+        optional(o, 'pending', at, bool);
+        return o as HostToWebview;
+      case 'reveal':
+        str(o.id, `${at}.id`);
+        return o as HostToWebview;
+      case 'busy':
+      case 'error':
+        str(o.message, `${at}.message`);
+        return o as HostToWebview;
+      default:
+        throw new Invalid(`message: unknown type ${JSON.stringify(o.type)}`);
+    }
+  });
+}
+
+/** Validates a message the host received from the webview. */
+export function parseWebviewMessage(x: unknown): Parsed<WebviewToHost> {
+  return guard(() => {
+    const o = obj(x, 'message');
+    const at = `message(${String(o.type)})`;
+    switch (o.type) {
+      case 'ready':
+        num(o.version, `${at}.version`);
+        return o as WebviewToHost;
+      case 'select':
+        if (o.id !== null) str(o.id, `${at}.id`);
+        return o as WebviewToHost;
+      case 'openSource':
+      case 'requestWeightStats':
+        str(o.id, `${at}.id`);
+        return o as WebviewToHost;
+      case 'previewHint':
+      case 'applyHint':
+        str(o.hintId, `${at}.hintId`);
+        return o as WebviewToHost;
+      case 'export': {
+        oneOf(o.format, EXPORT_FORMATS, `${at}.format`);
+        str(o.data, `${at}.data`);
+        oneOf(o.encoding, ['utf8', 'base64'] as const, `${at}.encoding`);
+        const name = str(o.suggestedName, `${at}.suggestedName`);
+        // The host joins this with a folder: a path separator or '..' would escape it.
+        if (!/^[^/\\]+$/.test(name) || name === '.' || name === '..') throw new Invalid(`${at}.suggestedName: not a plain file name`);
+        return o as WebviewToHost;
+      }
+      case 'log':
+        oneOf(o.level, ['info', 'warn', 'error'] as const, `${at}.level`);
+        str(o.message, `${at}.message`);
+        return o as WebviewToHost;
+      default:
+        throw new Invalid(`message: unknown type ${JSON.stringify(o.type)}`);
+    }
+  });
+}
+
+export { parseViewState };
+function parseViewState(x: unknown): Parsed<ViewState> {
+  return guard(() => viewState(x, 'state'));
+}
