@@ -141,8 +141,12 @@ try {
   await step(`open ${KERAS}: totals, "Open graph" and per-layer lenses`, async () => {
     await quickOpen(page, KERAS);
     const lenses = page.locator('.monaco-editor .codelens-decoration a');
-    await waitUntil('the "Open graph" lens', async () => (await lenses.allTextContents()).some((t) => t.trim() === 'Open graph'));
-    const titles = (await lenses.allTextContents()).map((t) => t.trim());
+    // Lenses re-render when the analysis lands (onDidChangeCodeLenses), so read the titles in the same
+    // poll that sees them, not in a second read that can fall between two renders.
+    const titles = await waitUntil('the totals, "Open graph" and Dense lenses', async () => {
+      const t = (await lenses.allTextContents()).map((x) => x.trim());
+      return t.includes('Open graph') && t.some((x) => x.startsWith('Dense · ')) ? t : undefined;
+    });
     log('lenses:', JSON.stringify(titles));
     if (!titles.some((t) => /^ModelLens: .* params · .* MACs/.test(t))) throw new Error('no totals lens');
     // Dense 784 -> 260 with bias: 784*260 + 260 = 204,100 params -> "204.1K" (hand computation).
