@@ -1,0 +1,17 @@
+// `npm run bench [-- FILE[:dim=v,...]...]`: every benchmark, one after another. FILE arguments go to the
+// analysis benchmark; the others use their own models (see each script's header).
+//   analyze.ts       wall time and peak RSS of analyze next to file size and one full read of the file
+//   passes.ts        low-rank on all Dense/Gemm layers of a VGG-sized model, weights included
+//   webview-paint.ts open → first paint of the graph webview in headless chromium; pan frame times
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+const args = process.argv.slice(2);
+const runs: [string, string[]][] = [['analyze.ts', args], ['passes.ts', []], ['webview-paint.ts', []]];
+let failed = 0;
+for (const [script, a] of runs) {
+  console.log(`\n== bench/${script} ==`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, script), ...a], { stdio: 'inherit' });
+  if (r.status !== 0) failed++;
+}
+process.exit(failed ? 1 : 0);
