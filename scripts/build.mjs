@@ -6,7 +6,7 @@
 //     --dev    no minification, linked source maps
 //     --tests  also compile the integration suite to out/test/integration/ (run inside VS Code)
 import { build } from 'esbuild';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -18,22 +18,6 @@ const t0 = Date.now();
 // Modules that may appear in core's import graph but must never be bundled: native addons and
 // heavy runtimes are loaded lazily where a feature needs them (and are then not in the .vsix).
 const NEVER_BUNDLE = ['vscode', 'onnxruntime-node', '@tensorflow/tfjs-node'];
-
-/**
- * Until src/core/analysis/analyze.ts exists, build against src/extension/analyzeFallback.ts (uncosted
- * layers) and say so loudly: the extension must still load and show graphs.
- */
-const analyzeGuard = {
-  name: 'analyze-guard',
-  setup(b) {
-    b.onResolve({ filter: /core\/analysis\/analyze$/ }, (args) => {
-      const real = path.resolve(args.resolveDir, args.path) + '.ts';
-      if (existsSync(real)) return undefined;
-      console.warn('build: WARNING src/core/analysis/analyze.ts is missing; using src/extension/analyzeFallback.ts (no costs)');
-      return { path: path.join(root, 'src/extension/analyzeFallback.ts') };
-    });
-  },
-};
 
 const common = {
   bundle: true,
@@ -56,15 +40,12 @@ rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 
 const results = await Promise.all([
   build({ ...common, entryPoints: { extension: path.join(root, 'src/extension/extension.ts') }, outdir: path.join(root, 'dist') }),
-  build({ ...common, entryPoints: { worker: path.join(root, 'src/extension/worker.ts') }, outdir: path.join(root, 'dist'), plugins: [analyzeGuard] }),
+  build({ ...common, entryPoints: { worker: path.join(root, 'src/extension/worker.ts') }, outdir: path.join(root, 'dist') }),
 ]);
 
-let webview = 'webview: not built (webview/main.ts missing)';
-if (existsSync(path.join(root, 'webview/main.ts')) && existsSync(path.join(root, 'webview/build.mjs'))) {
-  const { buildWebview } = await import(pathToFileURL(path.join(root, 'webview/build.mjs')).href);
-  const r = await buildWebview({ minify: !dev });
-  webview = `webview: ${path.relative(root, r.js)} ${kb(r.js)}, ${path.relative(root, r.css)} ${kb(r.css)}`;
-}
+const { buildWebview } = await import(pathToFileURL(path.join(root, 'webview/build.mjs')).href);
+const wv = await buildWebview({ minify: !dev });
+const webview = `webview: ${path.relative(root, wv.js)} ${kb(wv.js)}, ${path.relative(root, wv.css)} ${kb(wv.css)}`;
 
 if (withTests) {
   // Each test file is its own CJS module (mocha loads them with addFile); `vscode`, `mocha` and
