@@ -6,7 +6,7 @@
 //     --dev    no minification, linked source maps
 //     --tests  also compile the integration suite to out/test/integration/ (run inside VS Code)
 import { build } from 'esbuild';
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -42,6 +42,13 @@ const results = await Promise.all([
   build({ ...common, entryPoints: { extension: path.join(root, 'src/extension/extension.ts') }, outdir: path.join(root, 'dist') }),
   build({ ...common, entryPoints: { worker: path.join(root, 'src/extension/worker.ts') }, outdir: path.join(root, 'dist') }),
 ]);
+
+// h5wasm (HDF5 for .h5 / .keras weights) is ESM with its wasm inlined: shipped as is beside the bundle,
+// loaded by src/core/formats/keras/h5.ts with import().
+const h5dir = path.join(root, 'dist', 'h5wasm');
+mkdirSync(h5dir, { recursive: true });
+for (const f of ['hdf5_hl.js', 'hdf5_util.js']) copyFileSync(path.join(root, 'node_modules/h5wasm/dist/node', f), path.join(h5dir, f));
+writeFileSync(path.join(h5dir, 'package.json'), '{ "type": "module" }\n');
 
 const { buildWebview } = await import(pathToFileURL(path.join(root, 'webview/build.mjs')).href);
 const wv = await buildWebview({ minify: !dev });

@@ -1,5 +1,8 @@
 // HDF5 through h5wasm: the full-model .h5 (model_config attribute) and the weights file of .keras
 // archives. Only metadata (attributes, dataset shapes) is read; weight values stay in the file.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ModelError } from '../../errors';
 import type { WeightLocator } from './build';
 
@@ -8,10 +11,15 @@ type H5File = InstanceType<H5['File']>;
 type H5Group = InstanceType<H5['Group']>;
 
 let h5: Promise<H5> | undefined;
-/** h5wasm is ESM-only; its node build reads files straight from disk (no copy into memory). */
+/**
+ * h5wasm is ESM-only; its node build reads files straight from disk (no copy into memory). From
+ * node_modules in a checkout; in the packaged extension from dist/h5wasm/, which scripts/build.mjs copies
+ * beside the bundle (the .vsix ships no node_modules).
+ */
 export function loadH5wasm(): Promise<H5> {
   h5 ??= (async () => {
-    const spec = 'h5wasm/node';
+    const bundled = path.join(__dirname, 'h5wasm', 'hdf5_hl.js');
+    const spec = existsSync(bundled) ? pathToFileURL(bundled).href : 'h5wasm/node';
     let mod: { default?: H5 } & H5;
     try {
       mod = (await import(spec)) as { default?: H5 } & H5;
