@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { AnalysisClient } from './analysisClient';
+import { registerBenchmarkCommand } from './benchmark';
 import { Commands } from './commands';
 import { settings } from './config';
 import { ModelDiagnostics } from './diagnostics';
@@ -44,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): ModelLensApi {
     vscode.languages.registerCodeLensProvider(JSON_SELECTOR, lenses),
     vscode.languages.registerHoverProvider(JSON_SELECTOR, new KerasHoverProvider(store)),
     new ModelStatusBar(store),
+    registerBenchmarkCommand({ extensionUri: context.extensionUri, log, unsavedBytes: async (uri) => onnx.document(uri)?.unsavedBytes }),
     vscode.workspace.onDidCloseTextDocument((d) => {
       if (d.languageId === 'json' || d.languageId === 'jsonc') store.forget(d.uri);
     }),
