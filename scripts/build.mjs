@@ -43,6 +43,8 @@ const results = await Promise.all([
   build({ ...common, entryPoints: { worker: path.join(root, 'src/extension/worker.ts') }, outdir: path.join(root, 'dist') }),
   // Benchmarks run models in their own thread (ONNX Runtime, TensorFlow.js): src/core/runtime/client.ts.
   build({ ...common, entryPoints: { runtimeWorker: path.join(root, 'src/core/runtime/worker.ts') }, outdir: path.join(root, 'dist') }),
+  // The command line (bin/modellens.js loads dist/cli.js when present).
+  build({ ...common, entryPoints: { cli: path.join(root, 'src/cli/index.ts') }, outdir: path.join(root, 'dist') }),
 ]);
 
 // h5wasm (HDF5 for .h5 / .keras weights) is ESM with its wasm inlined: shipped as is beside the bundle,

@@ -14,6 +14,8 @@ export interface WebviewHtmlOptions {
   /** A fresh random nonce per render (base64/alnum). */
   nonce: string;
   title?: string;
+  /** 'preview': the optimization preview (diff graph, delta table, knobs) instead of the graph view. */
+  mode?: 'graph' | 'preview';
 }
 
 /**
@@ -44,7 +46,7 @@ export function webviewHtml(o: WebviewHtmlOptions): string {
 <title>${a(o.title ?? 'ModelLens')}</title>
 </head>
 <body>
-<div id="app" aria-busy="true"></div>
+<div id="app" data-mode="${a(o.mode ?? 'graph')}" aria-busy="true"></div>
 <script nonce="${a(o.nonce)}" src="${a(o.scriptUri)}"></script>
 </body>
 </html>

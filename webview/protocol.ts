@@ -60,6 +60,58 @@ export interface ViewState {
   search?: string;
 }
 
+/** Totals of one side of a preview (before or after the rewrite). */
+export interface PreviewTotals {
+  params: number;
+  macs: Count;
+  flops: Count;
+  weightBytes: number;
+}
+
+export type DiffStatus = 'removed' | 'added' | 'changed' | 'context';
+export const DIFF_STATUSES: readonly DiffStatus[] = ['removed', 'added', 'changed', 'context'];
+
+/** A node of the preview's diff graph (the rewritten region and its neighbours). */
+export interface DiffNode {
+  id: string;
+  name: string;
+  type: string;
+  status: DiffStatus;
+  params: number;
+  macs: Count;
+  /** Params / MACs before the rewrite (changed nodes). */
+  paramsBefore?: number;
+  macsBefore?: Count;
+  /** Ids of the diff nodes feeding this one. */
+  from: string[];
+}
+
+export interface KnobView {
+  name: string;
+  label: string;
+  min: number;
+  max: number;
+  step: number;
+  value: number;
+}
+
+export interface PreviewView {
+  hintId: string;
+  pass: string;
+  title: string;
+  kind: HintKind;
+  knobs: KnobView[];
+  before: PreviewTotals;
+  after: PreviewTotals;
+  nodes: DiffNode[];
+  /** Diff nodes left out (very large rewrites). */
+  omitted: number;
+  /** Worst measured relative weight error, when measured. */
+  error?: number;
+  /** Apply is refused (Restricted Mode, unsupported format): why. */
+  applyDisabled?: string;
+}
+
 export type HostToWebview =
   | {
       type: 'analysis';
@@ -77,7 +129,8 @@ export type HostToWebview =
   | { type: 'weightStats'; id: string; stats?: WeightStats[]; error?: string; pending?: boolean }
   | { type: 'reveal'; id: string }
   | { type: 'busy'; message: string }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  | { type: 'preview'; preview: PreviewView };
 
 export type WebviewToHost =
   | { type: 'ready'; version: number }
@@ -94,7 +147,11 @@ export type WebviewToHost =
       encoding: 'utf8' | 'base64';
       suggestedName: string;
     }
-  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  /** Preview panel: knobs changed (numbers are recomputed), Apply, Cancel. */
+  | { type: 'previewKnobs'; knobs: Record<string, number> }
+  | { type: 'previewApply'; knobs: Record<string, number> }
+  | { type: 'previewCancel' };
 
 export type Parsed<T> = { ok: true; msg: T } | { ok: false; error: string };
 
@@ -239,6 +296,55 @@ function hint(x: unknown, at: string): void {
   optional(o, 'detail', at, str);
 }
 
+function totals(x: unknown, at: string): void {
+  const o = obj(x, at);
+  num(o.params, `${at}.params`);
+  count(o.macs, `${at}.macs`);
+  count(o.flops, `${at}.flops`);
+  num(o.weightBytes, `${at}.weightBytes`);
+}
+
+function preview(x: unknown, at: string): void {
+  const o = obj(x, at);
+  str(o.hintId, `${at}.hintId`);
+  str(o.pass, `${at}.pass`);
+  str(o.title, `${at}.title`);
+  oneOf(o.kind, ['exact', 'approximate', 'needs-fine-tuning'] as const, `${at}.kind`);
+  arr(o.knobs, `${at}.knobs`).forEach((k, i) => {
+    const p = `${at}.knobs[${i}]`;
+    const ko = obj(k, p);
+    str(ko.name, `${p}.name`);
+    str(ko.label, `${p}.label`);
+    for (const f of ['min', 'max', 'step', 'value']) num(ko[f], `${p}.${f}`);
+  });
+  totals(o.before, `${at}.before`);
+  totals(o.after, `${at}.after`);
+  arr(o.nodes, `${at}.nodes`).forEach((n, i) => {
+    const p = `${at}.nodes[${i}]`;
+    const no = obj(n, p);
+    str(no.id, `${p}.id`);
+    str(no.name, `${p}.name`);
+    str(no.type, `${p}.type`);
+    oneOf(no.status, DIFF_STATUSES, `${p}.status`);
+    num(no.params, `${p}.params`);
+    count(no.macs, `${p}.macs`);
+    optional(no, 'paramsBefore', p, num);
+    optional(no, 'macsBefore', p, count);
+    arr(no.from, `${p}.from`).forEach((f, j) => str(f, `${p}.from[${j}]`));
+  });
+  num(o.omitted, `${at}.omitted`);
+  optional(o, 'error', at, num);
+  optional(o, 'applyDisabled', at, str);
+}
+
+function knobValues(x: unknown, at: string): void {
+  const o = obj(x, at);
+  for (const [k, v] of Object.entries(o)) {
+    if (!['rank', 'ratio', 'bits', 'energy'].includes(k)) throw new Invalid(`${at}: unknown knob ${JSON.stringify(k)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Invalid(`${at}.${k}: expected a finite number`);
+  }
+}
+
 function viewState(x: unknown, at: string): ViewState {
   const o = obj(x, at);
   optional(o, 'selected', at, str);
@@ -306,6 +412,9 @@ export function parseHostMessage(x: unknown): Parsed<HostToWebview> {
       case 'error':
         str(o.message, `${at}.message`);
         return o as HostToWebview;
+      case 'preview':
+        preview(o.preview, `${at}.preview`);
+        return o as HostToWebview;
       default:
         throw new Invalid(`message: unknown type ${JSON.stringify(o.type)}`);
     }
@@ -344,6 +453,12 @@ export function parseWebviewMessage(x: unknown): Parsed<WebviewToHost> {
       case 'log':
         oneOf(o.level, ['info', 'warn', 'error'] as const, `${at}.level`);
         str(o.message, `${at}.message`);
+        return o as WebviewToHost;
+      case 'previewKnobs':
+      case 'previewApply':
+        knobValues(o.knobs, `${at}.knobs`);
+        return o as WebviewToHost;
+      case 'previewCancel':
         return o as WebviewToHost;
       default:
         throw new Invalid(`message: unknown type ${JSON.stringify(o.type)}`);

@@ -1,5 +1,7 @@
 import { isModelError } from '../core/errors';
+import { BenchArgsError, parseBenchModelArgs, runBenchModelCommand } from '../core/runtime/cliHook';
 import { parseAnalyzeArgs, runAnalyze } from './analyzeCommand';
+import { parseOptimizeArgs, parseSuggestArgs, runOptimize, runSuggest } from './passCommands';
 import { USAGE, UsageError } from './usage';
 
 /** Runs the CLI; returns the exit status. Output goes through the given writers (tests capture them). */
@@ -12,6 +14,30 @@ export async function main(argv: string[], out: (s: string) => void, err: (s: st
         const args = parseAnalyzeArgs(rest);
         file = args.file;
         out(await runAnalyze(args));
+        return 0;
+      }
+      case 'suggest': {
+        const args = parseSuggestArgs(rest);
+        file = args.file;
+        out(await runSuggest(args));
+        return 0;
+      }
+      case 'optimize': {
+        const args = parseOptimizeArgs(rest);
+        file = args.file;
+        out(await runOptimize(args));
+        return 0;
+      }
+      case 'bench-model': {
+        let args;
+        try {
+          args = parseBenchModelArgs(rest);
+        } catch (e) {
+          if (e instanceof BenchArgsError) throw new UsageError(e.message);
+          throw e;
+        }
+        file = args.file;
+        out(await runBenchModelCommand(args));
         return 0;
       }
       case 'help':

@@ -5,11 +5,17 @@
  */
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
-import type { AnalyzeRequest, AnalyzeResponse, WeightStatsRequest, WeightStatsResponse, WorkerRequest } from './workerProtocol';
+import type {
+  AnalyzeRequest, AnalyzeResponse, ApplyRequest, ApplyResponse, PreviewRequest, PreviewResponse, SuggestRequest, SuggestResponse,
+  WeightStatsRequest, WeightStatsResponse, WorkerProgress, WorkerRequest,
+} from './workerProtocol';
 
 export type AnalyzeInput = Omit<AnalyzeRequest, 'id' | 'type'>;
 export type WeightStatsInput = Omit<WeightStatsRequest, 'id' | 'type'>;
-type WorkerResponse = AnalyzeResponse | WeightStatsResponse;
+export type SuggestInput = Omit<SuggestRequest, 'id' | 'type'>;
+export type PreviewInput = Omit<PreviewRequest, 'id' | 'type'>;
+export type ApplyInput = Omit<ApplyRequest, 'id' | 'type'>;
+type WorkerResponse = AnalyzeResponse | WeightStatsResponse | SuggestResponse | PreviewResponse | ApplyResponse;
 
 export class CancelledError extends Error {
   constructor() {
@@ -22,6 +28,7 @@ interface Job {
   resolve(r: WorkerResponse): void;
   reject(e: Error): void;
   token?: vscode.CancellationToken;
+  progress?: (fraction: number, message: string) => void;
 }
 
 export class AnalysisClient implements vscode.Disposable {
@@ -45,10 +52,23 @@ export class AnalysisClient implements vscode.Disposable {
     return this.send({ ...input, id: this.nextId++, type: 'weightStats' }, token) as Promise<WeightStatsResponse>;
   }
 
-  private send(req: WorkerRequest, token?: vscode.CancellationToken): Promise<WorkerResponse> {
+  suggest(input: SuggestInput, token?: vscode.CancellationToken): Promise<SuggestResponse> {
+    return this.send({ ...input, id: this.nextId++, type: 'suggest' }, token) as Promise<SuggestResponse>;
+  }
+
+  preview(input: PreviewInput, token?: vscode.CancellationToken): Promise<PreviewResponse> {
+    return this.send({ ...input, id: this.nextId++, type: 'preview' }, token) as Promise<PreviewResponse>;
+  }
+
+  /** The rewrite with weights; cancelling terminates the worker (the document is untouched). */
+  apply(input: ApplyInput, token?: vscode.CancellationToken, progress?: (fraction: number, message: string) => void): Promise<ApplyResponse> {
+    return this.send({ ...input, id: this.nextId++, type: 'apply' }, token, progress) as Promise<ApplyResponse>;
+  }
+
+  private send(req: WorkerRequest, token?: vscode.CancellationToken, progress?: Job['progress']): Promise<WorkerResponse> {
     if (token?.isCancellationRequested) return Promise.reject(new CancelledError());
     return new Promise((resolve, reject) => {
-      const job: Job = { req, resolve, reject, token };
+      const job: Job = { req, resolve, reject, token, progress };
       token?.onCancellationRequested(() => this.cancel(job));
       this.queue.push(job);
       this.pump();
@@ -115,8 +135,12 @@ export class AnalysisClient implements vscode.Disposable {
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const w = new Worker(this.workerFile, { resourceLimits: { maxOldGenerationSizeMb: 4096 } });
-    w.on('message', (res: WorkerResponse) => {
+    w.on('message', (res: WorkerResponse | WorkerProgress) => {
       const job = this.running;
+      if ('progress' in res) {
+        if (job && res.id === job.req.id) job.progress?.(res.progress, res.message);
+        return;
+      }
       if (job && res.id === job.req.id) this.finish(job, () => job.resolve(res));
     });
     w.on('error', (e) => {

@@ -1,14 +1,22 @@
 /** The commands ModelLens contributes, and the graph panels opened for Keras JSON text documents. */
 import * as vscode from 'vscode';
+import type { KnobValues, Suggestion } from '../core/passes/types';
+import { CancelledError } from './analysisClient';
+import { settings } from './config';
 import { GraphView, graphWebviewOptions } from './graphPanel';
+import type { HintService } from './hintService';
+import { knobValues, previewView, toHintView } from './hints';
 import type { ModelStore } from './modelStore';
+import { writeAtomic } from './onnxDocument';
 import { KERAS_BINARY_VIEW_TYPE, type ModelEditorProvider, ONNX_VIEW_TYPE } from './onnxEditor';
+import { PREVIEW_VIEW_TYPE, PreviewPanel } from './previewPanel';
 import { ModelStatusBar } from './statusBar';
 import { isTrusted } from './trust';
 
 export interface CommandDeps {
   extensionUri: vscode.Uri;
   store: ModelStore;
+  hints: HintService;
   onnx: ModelEditorProvider;
   kerasBinary: ModelEditorProvider;
   refreshLenses(): void;
@@ -25,6 +33,7 @@ function binaryViewType(uri: vscode.Uri): string | undefined {
 
 export class Commands implements vscode.Disposable {
   private readonly textGraphs = new Map<string, GraphView>();
+  private readonly previews = new Map<string, PreviewPanel>();
   private readonly subs: vscode.Disposable[] = [];
 
   constructor(private readonly d: CommandDeps) {
@@ -32,8 +41,9 @@ export class Commands implements vscode.Disposable {
     reg('modellens.openGraph', (uri?: vscode.Uri) => this.openGraph(uri));
     reg('modellens.revealLayer', (uri: vscode.Uri, id: string) => this.revealLayer(uri, id));
     reg('modellens.reanalyze', (uri?: vscode.Uri) => this.reanalyze(uri));
-    reg('modellens.previewHint', (uri?: vscode.Uri, hintId?: string) => this.previewHint(uri, hintId));
-    reg('modellens.applyHint', (uri?: vscode.Uri, hintId?: string) => this.applyHint(uri, hintId));
+    reg('modellens.previewHint', (uri?: vscode.Uri, hintId?: string, knobs?: Record<string, number>) => this.previewHint(uri, hintId, knobs));
+    reg('modellens.applyHint', (uri?: vscode.Uri, hintId?: string, knobs?: Record<string, number>) => this.applyHint(uri, hintId, knobs));
+    reg('modellens.saveCompressedCopy', (uri?: vscode.Uri, target?: vscode.Uri) => this.saveCompressedCopy(uri, target));
     reg('modellens.showLog', () => d.output.show(true));
     this.subs.push(
       d.store.onDidChange((uri) => {
@@ -84,6 +94,10 @@ export class Commands implements vscode.Disposable {
         applyHint: (id) => this.applyHint(uri, id),
         // Saved files are read in place, so tfjs weight shards beside model.json are found.
         weightStats: (id) => this.d.store.weightStats(uri!, id, doc.isDirty ? { text: doc.getText() } : {}),
+        hints: async (a) => {
+          const mh = await this.d.hints.hints(uri!, a);
+          return mh ? mh.hints.map((s) => toHintView(s, mh.analysis)) : [];
+        },
       });
       v.onDidDispose(() => this.textGraphs.delete(key));
       this.textGraphs.set(key, v);
@@ -130,24 +144,173 @@ export class Commands implements vscode.Disposable {
     else this.d.refreshLenses();
   }
 
-  // TODO(issue 6): preview/apply come from the optimization passes (src/core/passes); until they exist
-  // no hint is ever offered, so these commands only explain that.
-  private async previewHint(_uri?: vscode.Uri, _hintId?: string): Promise<boolean> {
-    void vscode.window.showInformationMessage('ModelLens: no optimization hints are available for this model yet.');
-    return false;
+  /** Open previews (tests read their numbers). */
+  previewPanels(): PreviewPanel[] {
+    return [...this.previews.values()];
   }
 
-  private async applyHint(_uri?: vscode.Uri, _hintId?: string): Promise<boolean> {
+  private async findSuggestion(uri: vscode.Uri, hintId: string | undefined): Promise<Suggestion | undefined> {
+    const mh = await this.d.hints.hints(uri);
+    const s = hintId ? mh?.all.find((x) => x.id === hintId) : mh?.hints[0];
+    if (!s) void vscode.window.showInformationMessage(hintId ? `ModelLens: the hint "${hintId}" no longer applies to this model.` : 'ModelLens: no optimization hints for this model.');
+    return s;
+  }
+
+  /** Why Apply is unavailable for this model, if it is. */
+  private applyBlocked(uri: vscode.Uri): string | undefined {
+    if (!isTrusted()) return 'Restricted Mode: trust this workspace to apply optimizations.';
+    const c = this.d.hints.content(uri);
+    if (this.d.kerasBinary.document(uri)) return '.keras / .h5 models are read-only in ModelLens.';
+    return undefined;
+  }
+
+  /** Opens (or re-focuses) the preview of a hint; resolves once its numbers are shown. */
+  async previewHint(uri?: vscode.Uri, hintId?: string, knobs?: Record<string, number>): Promise<boolean> {
+    uri ??= ModelStatusBar.activeUri();
+    if (!uri) return false;
+    const s = await this.findSuggestion(uri, hintId);
+    if (!s) return false;
+    const key = `${uri.toString()}#${s.id}`;
+    const open = this.previews.get(key);
+    if (open) {
+      open.panel.reveal(undefined, false);
+      if (knobs) await open.recompute(knobs);
+      return true;
+    }
+    const target = uri;
+    const panel = vscode.window.createWebviewPanel(PREVIEW_VIEW_TYPE, `Preview: ${passName(s)} · ${uri.path.split('/').pop()}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, {
+      ...graphWebviewOptions(this.d.extensionUri),
+      retainContextWhenHidden: true,
+    });
+    panel.iconPath = vscode.Uri.joinPath(this.d.extensionUri, 'media', 'icon.png');
+    const view = new PreviewPanel(panel, this.d.extensionUri, {
+      uri: target,
+      suggestion: s,
+      log: this.d.log,
+      compute: async (k) => {
+        const c = this.d.hints.content(target);
+        const kv = knobValues(s, k);
+        const r = await this.d.store.client.preview({ file: target.fsPath, text: c?.text, bytes: c?.bytes, dims: settings(target).defaultDims, suggestion: s, knobs: kv });
+        if (!r.ok) throw new Error(r.error.message);
+        return previewView(s, kv, r, this.applyBlocked(target));
+      },
+      apply: (k) => this.applyHint(target, s.id, k),
+    });
+    this.previews.set(key, view);
+    view.onDidDispose(() => this.previews.delete(key));
+    await view.first;
+    if (knobs) await view.recompute(knobs);
+    return view.view !== undefined;
+  }
+
+  /** Applies a hint: ONNX as an undoable edit of the custom document, computed in the worker. */
+  async applyHint(uri?: vscode.Uri, hintId?: string, knobs?: Record<string, number>): Promise<boolean> {
     if (!isTrusted()) {
       void vscode.window.showWarningMessage('ModelLens does not change models in Restricted Mode.');
       return false;
     }
-    void vscode.window.showInformationMessage('ModelLens: no optimization hints are available for this model yet.');
-    return false;
+    uri ??= ModelStatusBar.activeUri();
+    if (!uri) return false;
+    const blocked = this.applyBlocked(uri);
+    if (blocked) {
+      void vscode.window.showWarningMessage(`ModelLens: ${blocked}`);
+      return false;
+    }
+    const s = await this.findSuggestion(uri, hintId);
+    if (!s) return false;
+    const content = this.d.hints.content(uri);
+    if (content?.text !== undefined) return this.applyKeras(uri, s, knobValues(s, knobs));
+    if (!this.d.onnx.document(uri)) {
+      await vscode.commands.executeCommand('vscode.openWith', uri, ONNX_VIEW_TYPE);
+    }
+    const doc = this.d.onnx.document(uri);
+    if (!doc) {
+      void vscode.window.showWarningMessage('ModelLens: open the model in the ModelLens editor to apply optimizations.');
+      return false;
+    }
+    const kv = knobValues(s, knobs);
+    const version = doc.version;
+    const target = uri;
+    try {
+      const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `ModelLens: ${s.title}`, cancellable: true }, (progress, token) => {
+        let last = 0;
+        return this.d.store.client.apply({ file: target.fsPath, bytes: doc.unsavedBytes, dims: settings(target).defaultDims, suggestion: s, knobs: kv }, token, (f, message) => {
+          progress.report({ increment: Math.max(0, 100 * f - last), message });
+          last = Math.max(last, 100 * f);
+        });
+      });
+      if (!r.ok) {
+        void vscode.window.showErrorMessage(`ModelLens: cannot apply ${passName(s)}: ${r.error.message}`);
+        return false;
+      }
+      if (doc.version !== version) {
+        void vscode.window.showWarningMessage('ModelLens: the model changed while the optimization ran; nothing was applied.');
+        return false;
+      }
+      await doc.applyEdit(`ModelLens: ${passName(s)}`, r.bytes!);
+      const worst = r.errors.length ? Math.max(...r.errors.map((e) => e.relError)) : undefined;
+      this.d.log(`applied ${s.id} at ${JSON.stringify(kv)}${worst !== undefined ? `; worst weight error ${(100 * worst).toFixed(2)}%` : ''}`);
+      return true;
+    } catch (e) {
+      if (e instanceof CancelledError) return false;
+      throw e;
+    }
+  }
+
+  /** Keras JSON: the writer's minimal text edits as one WorkspaceEdit (one Ctrl+Z undoes it). */
+  private async applyKeras(uri: vscode.Uri, s: Suggestion, kv: KnobValues): Promise<boolean> {
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const version = doc.version;
+    const text = doc.getText();
+    try {
+      const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `ModelLens: ${s.title}`, cancellable: true }, (_p, token) =>
+        this.d.store.client.apply({ file: uri.fsPath, text, dims: settings(uri).defaultDims, suggestion: s, knobs: kv }, token));
+      if (!r.ok || !r.edits) {
+        void vscode.window.showErrorMessage(`ModelLens: cannot apply ${passName(s)}: ${r.ok ? 'no edits' : r.error.message}`);
+        return false;
+      }
+      if (doc.version !== version) {
+        void vscode.window.showWarningMessage('ModelLens: the document changed while the optimization ran; nothing was applied.');
+        return false;
+      }
+      const we = new vscode.WorkspaceEdit();
+      for (const e of r.edits) we.replace(uri, new vscode.Range(doc.positionAt(e.offset), doc.positionAt(e.offset + e.length)), e.content);
+      const ok = await vscode.workspace.applyEdit(we, { isRefactoring: false });
+      if (ok) this.d.log(`applied ${s.id} at ${JSON.stringify(kv)} to ${uri.fsPath} (${r.edits.length} edits)`);
+      return ok;
+    } catch (e) {
+      if (e instanceof CancelledError) return false;
+      throw e;
+    }
+  }
+
+  /** "Save Compressed Copy As…": the edited ONNX document's bytes to a new file (the original stays). */
+  async saveCompressedCopy(uri?: vscode.Uri, target?: vscode.Uri): Promise<boolean> {
+    if (!isTrusted()) {
+      void vscode.window.showWarningMessage('ModelLens does not write files in Restricted Mode.');
+      return false;
+    }
+    uri ??= ModelStatusBar.activeUri();
+    const doc = uri ? this.d.onnx.document(uri) : undefined;
+    if (!uri || !doc) {
+      void vscode.window.showInformationMessage('ModelLens: open an ONNX model in the ModelLens editor first.');
+      return false;
+    }
+    const base = uri.path.split('/').pop()!.replace(/\.onnx$/i, '');
+    target ??= await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(uri, '..', `${base}.compressed.onnx`), filters: { ONNX: ['onnx'] }, title: 'Save compressed copy as' });
+    if (!target) return false;
+    await writeAtomic(target, await doc.content());
+    void vscode.window.showInformationMessage(`ModelLens: saved ${target.path.split('/').pop()}`);
+    return true;
   }
 
   dispose(): void {
     for (const s of this.subs) s.dispose();
     for (const v of this.textGraphs.values()) v.panel.dispose();
+    for (const p of this.previews.values()) p.panel.dispose();
   }
+}
+
+function passName(s: Suggestion): string {
+  return s.pass.replace(/-/g, ' ');
 }

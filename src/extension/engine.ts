@@ -2,7 +2,7 @@
  * The analysis the worker runs: file (or the editor's unsaved text/bytes) -> Model -> Analysis (+ motifs).
  * Runs inside the worker thread only, never on the extension host's main thread.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
@@ -15,7 +15,85 @@ import { findMotifs } from '../core/motifs';
 import { toFloat32 } from '../core/tensor/bytes';
 import type { LazyTensor } from '../core/ir/tensor';
 import type { WeightStats } from '../../webview/protocol';
-import type { AnalyzeRequest, AnalyzeResponse, WeightStatsRequest, WeightStatsResponse, WorkerError } from './workerProtocol';
+import { ModelError } from '../core/errors';
+import { kerasTextEdits } from '../core/formats/keras/writer';
+import { writeOnnx } from '../core/formats/onnx/writer';
+import { diffAnalyses } from '../core/passes/delta';
+import { passByName, suggestAll } from '../core/passes/registry';
+import type { LayerError } from '../core/passes/types';
+import type {
+  AnalyzeRequest, AnalyzeResponse, ApplyRequest, ApplyResponse, PreviewRequest, PreviewResponse, SuggestRequest, SuggestResponse,
+  WeightStatsRequest, WeightStatsResponse, WorkerError,
+} from './workerProtocol';
+
+/** Weight elements up to which find() measures approximate suggestions' errors (hint filtering). */
+const MEASURE_BUDGET = 1e6;
+
+export async function runSuggest(req: SuggestRequest): Promise<SuggestResponse> {
+  const t0 = Date.now();
+  try {
+    const r = await withContentFile(req, async (file) => {
+      const model = await loadModel(file);
+      const dims = applicableDims(req.dims, model);
+      return suggestAll(model, analyzeModel(model, { dims }), { dims, measureBudget: MEASURE_BUDGET });
+    });
+    return { id: req.id, ok: true, suggestions: r.suggestions, failures: r.failures, ms: Date.now() - t0 };
+  } catch (e) {
+    return { id: req.id, ok: false, error: toWorkerError(e), ms: Date.now() - t0 };
+  }
+}
+
+export async function runPreview(req: PreviewRequest): Promise<PreviewResponse> {
+  const t0 = Date.now();
+  try {
+    const r = await withContentFile(req, async (file) => {
+      const model = await loadModel(file);
+      model.file = req.file;
+      const pass = passByName(req.suggestion.pass);
+      if (!pass) throw new ModelError(`unknown pass ${req.suggestion.pass}`);
+      const dims = applicableDims(req.dims, model);
+      const before = analyzeModel(model, { dims });
+      const errors: LayerError[] = [];
+      const rewritten = await pass.rewrite(model, req.suggestion, req.knobs, { withWeights: false, onError: (e) => errors.push(e) });
+      const after = analyzeModel(rewritten, { dims });
+      before.file = after.file = req.file;
+      return { before, after, delta: diffAnalyses(before, after), errors };
+    });
+    return { id: req.id, ok: true, ms: Date.now() - t0, ...r };
+  } catch (e) {
+    return { id: req.id, ok: false, error: toWorkerError(e), ms: Date.now() - t0 };
+  }
+}
+
+export async function runApply(req: ApplyRequest, progress: (f: number, msg: string) => void): Promise<ApplyResponse> {
+  const t0 = Date.now();
+  try {
+    const r = await withContentFile(req, async (file) => {
+      const model = await loadModel(file);
+      const pass = passByName(req.suggestion.pass);
+      if (!pass) throw new ModelError(`unknown pass ${req.suggestion.pass}`);
+      if (model.format !== 'onnx') {
+        // Keras JSON is edited as text: a few minimal edits of the affected layers (the user's formatting stays).
+        if (req.text === undefined) throw new ModelError('binary Keras models (.keras, .h5) are read-only in ModelLens', 'unsupported');
+        return { edits: kerasTextEdits(req.text, model, req.suggestion, req.knobs), errors: [] as LayerError[], bytes: undefined };
+      }
+      const errors: LayerError[] = [];
+      const rewritten = await pass.rewrite(model, req.suggestion, req.knobs, { withWeights: true, onError: (e) => errors.push(e), onProgress: progress });
+      progress(1, 'writing the model');
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'modellens-out-'));
+      try {
+        const out = path.join(dir, path.basename(req.file));
+        await writeOnnx(rewritten, out, { externalData: 'inline' });
+        return { bytes: new Uint8Array(await readFile(out)), errors };
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+    return { id: req.id, ok: true, bytes: r.bytes, edits: 'edits' in r ? r.edits : undefined, errors: r.errors, ms: Date.now() - t0 };
+  } catch (e) {
+    return { id: req.id, ok: false, error: toWorkerError(e), ms: Date.now() - t0 };
+  }
+}
 
 export async function runAnalyze(req: AnalyzeRequest): Promise<AnalyzeResponse> {
   const t0 = Date.now();

@@ -9,6 +9,8 @@ import { Commands } from './commands';
 import { settings } from './config';
 import { ModelDiagnostics } from './diagnostics';
 import type { GraphView } from './graphPanel';
+import { HintService } from './hintService';
+import type { PreviewView } from '../../webview/protocol';
 import { JSON_SELECTOR, KerasHoverProvider, KerasLensProvider } from './kerasLenses';
 import { ModelStore } from './modelStore';
 import type { OnnxDocument } from './onnxDocument';
@@ -22,6 +24,8 @@ export interface ModelLensApi {
   onnxDocument(uri: vscode.Uri): OnnxDocument | undefined;
   graphViews(uri: vscode.Uri): GraphView[];
   openGraph(uri: vscode.Uri): Promise<GraphView | undefined>;
+  /** Open optimization previews: hint id, model and the numbers shown. */
+  previews(): { hintId: string; uri: vscode.Uri; view?: PreviewView; panel: vscode.WebviewPanel }[];
   isTrusted(): boolean;
   /** Tests only: simulate Restricted Mode (the test server runs with workspace trust disabled). */
   setTrustOverride(trusted: boolean | undefined): void;
@@ -35,8 +39,14 @@ export function activate(context: vscode.ExtensionContext): ModelLensApi {
   const store = new ModelStore(client, diagnostics);
   const onnx = new ModelEditorProvider(context.extensionUri, store, false, log);
   const kerasBinary = new ModelEditorProvider(context.extensionUri, store, true, log);
-  const lenses = new KerasLensProvider(store);
-  const commands = new Commands({ extensionUri: context.extensionUri, store, onnx, kerasBinary, refreshLenses: () => lenses.refresh(), log, output });
+  const hints = new HintService(store, (uri) => {
+    const d = onnx.document(uri) ?? kerasBinary.document(uri);
+    return d ? { version: d.version, bytes: d.unsavedBytes } : undefined;
+  }, log);
+  onnx.hints = hints;
+  kerasBinary.hints = hints;
+  const lenses = new KerasLensProvider(store, hints);
+  const commands = new Commands({ extensionUri: context.extensionUri, store, hints, onnx, kerasBinary, refreshLenses: () => lenses.refresh(), log, output });
 
   context.subscriptions.push(
     output, client, diagnostics, store, onnx, kerasBinary, commands,
@@ -60,6 +70,7 @@ export function activate(context: vscode.ExtensionContext): ModelLensApi {
     onnxDocument: (uri) => onnx.document(uri),
     graphViews: (uri) => commands.graphViews(uri),
     openGraph: (uri) => commands.openGraph(uri),
+    previews: () => commands.previewPanels().map((p) => ({ hintId: p.hintId, uri: p.host.uri, view: p.view, panel: p.panel })),
     isTrusted,
     setTrustOverride,
   };

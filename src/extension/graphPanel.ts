@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { webviewHtml } from '../../webview/html';
-import { type HostToWebview, parseWebviewMessage, type WebviewToHost } from '../../webview/protocol';
+import { type HintView, type HostToWebview, parseWebviewMessage, type WebviewToHost } from '../../webview/protocol';
+import type { Analysis } from '../core/analysis/types';
 import { settings } from './config';
 import { isTrusted } from './trust';
 import type { AnalyzeResponse, WeightStatsResponse } from './workerProtocol';
@@ -21,6 +22,8 @@ export interface GraphViewHost {
   applyHint?(hintId: string): unknown;
   /** Weight statistics of one layer, computed in the analysis worker. */
   weightStats?(layerId: string): Promise<WeightStatsResponse>;
+  /** The optimization hints of this analysis (badges), computed after the graph is drawn. */
+  hints?(analysis: Analysis): Promise<HintView[]>;
   log(msg: string): void;
 }
 
@@ -104,6 +107,15 @@ export class GraphView implements vscode.Disposable {
       this.sentState = true;
     }
     void this.post(msg);
+    if (this.host.hints) {
+      const a = res.analysis;
+      this.host.hints(a).then(
+        (hints) => {
+          if (this.last === res && hints.length) void this.post({ type: 'hints', hints });
+        },
+        (e) => this.host.log(`hints failed: ${(e as Error).message}`),
+      );
+    }
     if (this.pendingReveal) {
       void this.post({ type: 'reveal', id: this.pendingReveal });
       this.pendingReveal = undefined;

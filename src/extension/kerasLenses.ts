@@ -6,6 +6,8 @@ import * as vscode from 'vscode';
 import type { Analysis, LayerAnalysis } from '../core/analysis/types';
 import { settings } from './config';
 import { layerHoverMarkdown, layerLensTitle, totalsTitle } from './lensText';
+import type { HintService } from './hintService';
+import { hintLensTitle, hintTooltip } from './hints';
 import type { ModelStore } from './modelStore';
 
 export const JSON_SELECTOR: vscode.DocumentSelector = [
@@ -14,12 +16,14 @@ export const JSON_SELECTOR: vscode.DocumentSelector = [
 ];
 
 const MAX_LAYER_LENSES_PER_LINE = 2;
+/** Minified JSON has every layer on one line: show the best few hints there, not all. */
+const MAX_HINT_LENSES_PER_LINE = 3;
 
 export class KerasLensProvider implements vscode.CodeLensProvider {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.changed.event;
 
-  constructor(private readonly store: ModelStore) {
+  constructor(private readonly store: ModelStore, private readonly hintService?: HintService) {
     store.onDidChange(() => this.changed.fire());
   }
 
@@ -61,7 +65,26 @@ export class KerasLensProvider implements vscode.CodeLensProvider {
         lenses.push(new vscode.CodeLens(range, { title: layerLensTitle(l, a.totals), command: 'modellens.revealLayer', arguments: [doc.uri, l.id], tooltip: `Show ${l.name} in the graph` }));
       }
     }
-    // TODO(issue 6): hint lenses ("⚡ depthwise separable: −87% MACs") once core passes produce suggestions.
+    if (this.hintService && cfg.hintsEnabled) {
+      const mh = await this.hintService.hints(doc.uri, a);
+      if (token.isCancellationRequested) return lenses;
+      const perLine = new Map<number, number>();
+      const byId = new Map(a.layers.map((l) => [l.id, l]));
+      for (const s of mh?.hints ?? []) {
+        const src = s.layers.map((id) => byId.get(id)?.source).find((x) => x && x.offset >= 0 && x.offset <= textLength);
+        if (!src) continue;
+        const line = doc.positionAt(src.offset).line;
+        const n = perLine.get(line) ?? 0;
+        if (n >= MAX_HINT_LENSES_PER_LINE) continue;
+        perLine.set(line, n + 1);
+        lenses.push(new vscode.CodeLens(new vscode.Range(line, 0, line, 0), {
+          title: hintLensTitle(s, a),
+          command: 'modellens.previewHint',
+          arguments: [doc.uri, s.id],
+          tooltip: hintTooltip(s, a),
+        }));
+      }
+    }
     return lenses;
   }
 }

@@ -8,7 +8,12 @@ import { type AnalysisClient, CancelledError } from './analysisClient';
 import { settings } from './config';
 import type { ModelDiagnostics } from './diagnostics';
 import { looksLikeKerasJson } from './kerasDetect';
-import type { AnalyzeResponse, WeightStatsResponse } from './workerProtocol';
+import type { AnalyzeResponse, SuggestResponse, WeightStatsResponse } from './workerProtocol';
+
+interface HintEntry {
+  version: number;
+  result: Promise<SuggestResponse | undefined>;
+}
 
 interface Entry {
   version: number;
@@ -20,11 +25,12 @@ interface Entry {
 
 export class ModelStore implements vscode.Disposable {
   private readonly entries = new Map<string, Entry>();
+  private readonly hintEntries = new Map<string, HintEntry>();
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.changed.event;
 
   constructor(
-    private readonly client: AnalysisClient,
+    readonly client: AnalysisClient,
     private readonly diagnostics: ModelDiagnostics,
   ) {}
 
@@ -63,7 +69,33 @@ export class ModelStore implements vscode.Disposable {
     );
   }
 
+  /**
+   * The passes' suggestions for a model at a version (structure-only, in the worker), cached per version.
+   * `content` is the unsaved text/bytes, as for the analysis.
+   */
+  suggestions(uri: vscode.Uri, version: number, content: { text?: string; bytes?: Uint8Array }): Promise<SuggestResponse | undefined> {
+    const key = uri.toString();
+    const e = this.hintEntries.get(key);
+    if (e && e.version === version) return e.result;
+    const result = this.client.suggest({ file: uri.fsPath, ...content, dims: settings(uri).defaultDims }).then(
+      (r) => r,
+      (err) => {
+        if (this.hintEntries.get(key)?.result === result) this.hintEntries.delete(key);
+        if (err instanceof CancelledError) return undefined;
+        throw err;
+      },
+    );
+    this.hintEntries.set(key, { version, result });
+    return result;
+  }
+
+  /** The suggestions already computed (or being computed) for a model, whatever its version. */
+  cachedSuggestions(uri: vscode.Uri): Promise<SuggestResponse | undefined> | undefined {
+    return this.hintEntries.get(uri.toString())?.result;
+  }
+
   reanalyze(uri: vscode.Uri): void {
+    this.hintEntries.delete(uri.toString());
     const e = this.entries.get(uri.toString());
     if (e) e.version = -1;
   }
@@ -111,6 +143,7 @@ export class ModelStore implements vscode.Disposable {
   }
 
   forget(uri: vscode.Uri): void {
+    this.hintEntries.delete(uri.toString());
     this.entries.get(uri.toString())?.cancel?.cancel();
     if (this.entries.delete(uri.toString())) {
       this.diagnostics.clear(uri);

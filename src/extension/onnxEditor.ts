@@ -4,6 +4,8 @@
  */
 import * as vscode from 'vscode';
 import { GraphView } from './graphPanel';
+import type { HintService } from './hintService';
+import { toHintView } from './hints';
 import type { ModelStore } from './modelStore';
 import { OnnxDocument } from './onnxDocument';
 
@@ -15,6 +17,8 @@ export class ModelEditorProvider implements vscode.CustomEditorProvider<OnnxDocu
   readonly onDidChangeCustomDocument = this.edited.event;
   private readonly docs = new Map<string, OnnxDocument>();
   private readonly views = new Map<OnnxDocument, Set<GraphView>>();
+  /** Set by activate(): the graph badges. */
+  hints?: HintService;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -52,6 +56,10 @@ export class ModelEditorProvider implements vscode.CustomEditorProvider<OnnxDocu
       previewHint: (id) => vscode.commands.executeCommand('modellens.previewHint', doc.uri, id),
       applyHint: (id) => vscode.commands.executeCommand('modellens.applyHint', doc.uri, id),
       weightStats: (id) => this.store.weightStats(doc.uri, id, { bytes: doc.unsavedBytes }),
+      hints: async (a) => {
+        const mh = await this.hints?.hints(doc.uri, a);
+        return mh ? mh.hints.map((s) => toHintView(s, mh.analysis)) : [];
+      },
     });
     let set = this.views.get(doc);
     if (!set) this.views.set(doc, (set = new Set()));
@@ -69,6 +77,8 @@ export class ModelEditorProvider implements vscode.CustomEditorProvider<OnnxDocu
       const res = await this.store.analyzeBinary(doc.uri, version, doc.unsavedBytes);
       if (doc.version !== version) return;
       for (const v of this.views.get(doc) ?? []) v.show(res);
+      // Suggestions start with the analysis (badges, commands), not when a view first asks.
+      if (res?.ok) void this.hints?.hints(doc.uri, res.analysis);
     } catch (e) {
       this.log(`analysis of ${doc.uri.fsPath} failed: ${(e as Error).stack ?? e}`);
     }

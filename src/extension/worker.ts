@@ -3,7 +3,7 @@
  * never block the extension host. One request at a time; the host cancels by terminating the worker.
  */
 import { parentPort } from 'node:worker_threads';
-import { runAnalyze, runWeightStats } from './engine';
+import { runAnalyze, runApply, runPreview, runSuggest, runWeightStats } from './engine';
 import type { WorkerRequest } from './workerProtocol';
 
 if (!parentPort) throw new Error('worker.js must run in a worker thread');
@@ -11,4 +11,16 @@ const port = parentPort;
 port.on('message', (req: WorkerRequest) => {
   if (req?.type === 'analyze') void runAnalyze(req).then((res) => port.postMessage(res));
   else if (req?.type === 'weightStats') void runWeightStats(req).then((res) => port.postMessage(res));
+  else if (req?.type === 'suggest') void runSuggest(req).then((res) => port.postMessage(res));
+  else if (req?.type === 'preview') void runPreview(req).then((res) => port.postMessage(res));
+  else if (req?.type === 'apply') {
+    let last = 0;
+    const progress = (f: number, message: string) => {
+      const now = Date.now();
+      if (now - last < 100 && f < 1) return;
+      last = now;
+      port.postMessage({ id: req.id, progress: f, message });
+    };
+    void runApply(req, progress).then((res) => port.postMessage(res, res.ok && res.bytes ? [res.bytes.buffer as ArrayBuffer] : []));
+  }
 });

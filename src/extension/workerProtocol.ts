@@ -4,6 +4,7 @@
  */
 import type { Analysis } from '../core/analysis/types';
 import type { Motif } from '../core/motifs/types';
+import type { Delta, KnobValues, LayerError, Suggestion } from '../core/passes/types';
 import type { WeightStats } from '../../webview/protocol';
 
 export interface AnalyzeRequest {
@@ -30,7 +31,48 @@ export interface WeightStatsRequest {
   layerId: string;
 }
 
-export type WorkerRequest = AnalyzeRequest | WeightStatsRequest;
+/** Every pass's suggestions (structure-only deltas; errors measured for small layers). */
+export interface SuggestRequest {
+  id: number;
+  type: 'suggest';
+  file: string;
+  text?: string;
+  bytes?: Uint8Array;
+  dims: Record<string, number>;
+}
+
+/** A structure-only rewrite at the given knobs, analysed: the preview's numbers and diff. */
+export interface PreviewRequest {
+  id: number;
+  type: 'preview';
+  file: string;
+  text?: string;
+  bytes?: Uint8Array;
+  dims: Record<string, number>;
+  suggestion: Suggestion;
+  knobs: KnobValues;
+}
+
+/** The rewrite with weights: new ONNX bytes, or text edits of a Keras JSON document. */
+export interface ApplyRequest {
+  id: number;
+  type: 'apply';
+  file: string;
+  text?: string;
+  bytes?: Uint8Array;
+  dims: Record<string, number>;
+  suggestion: Suggestion;
+  knobs: KnobValues;
+}
+
+export type WorkerRequest = AnalyzeRequest | WeightStatsRequest | SuggestRequest | PreviewRequest | ApplyRequest;
+
+/** Sent by the worker while a request runs (long weight math); not a response. */
+export interface WorkerProgress {
+  id: number;
+  progress: number;
+  message: string;
+}
 
 export interface WorkerError {
   message: string;
@@ -47,4 +89,24 @@ export type WeightStatsResponse =
 
 export type AnalyzeResponse =
   | { id: number; ok: true; analysis: Analysis; motifs?: Motif[]; ms: number }
+  | { id: number; ok: false; error: WorkerError; ms: number };
+
+export type SuggestResponse =
+  | { id: number; ok: true; suggestions: Suggestion[]; failures: { pass: string; reason: string }[]; ms: number }
+  | { id: number; ok: false; error: WorkerError; ms: number };
+
+export interface PreviewResult {
+  before: Analysis;
+  after: Analysis;
+  delta: Delta;
+  /** Measured weight errors when the rewrite reported any (structure-only rewrites usually do not). */
+  errors: LayerError[];
+}
+
+export type PreviewResponse =
+  | ({ id: number; ok: true; ms: number } & PreviewResult)
+  | { id: number; ok: false; error: WorkerError; ms: number };
+
+export type ApplyResponse =
+  | { id: number; ok: true; bytes?: Uint8Array; edits?: { offset: number; length: number; content: string }[]; errors: LayerError[]; ms: number }
   | { id: number; ok: false; error: WorkerError; ms: number };

@@ -29,6 +29,16 @@ suite('Restricted Mode', () => {
     await assert.rejects(doc.save(), /Restricted Mode/);
     await assert.rejects(doc.saveAs(vscode.Uri.file(uri.fsPath + '.copy.onnx')), /Restricted Mode/);
     assert.equal(await vscode.commands.executeCommand('modellens.applyHint', uri, 'any'), false);
+    // Previews are allowed; their Apply is disabled, and applying a real hint is refused.
+    const r = await waitFor('the suggestions', () => ml.store.cachedSuggestions(uri));
+    const sugg = await r;
+    assert.ok(sugg?.ok && sugg.suggestions.length > 0, 'conv1d_audio has suggestions');
+    const id = sugg.suggestions[0].id;
+    assert.equal(await vscode.commands.executeCommand('modellens.previewHint', uri, id), true);
+    const p = await waitFor('the preview', () => ml.previews().find((x) => x.hintId === id && x.view));
+    assert.match(p.view!.applyDisabled ?? '', /Restricted Mode/);
+    assert.equal(await vscode.commands.executeCommand('modellens.applyHint', uri, id), false);
+    assert.equal(Buffer.compare(Buffer.from(await doc.content()), before), 0, 'the document is unchanged');
     assert.equal(Buffer.compare(readFileSync(uri.fsPath), before), 0, 'nothing was written');
     assert.ok(!vscode.window.tabGroups.activeTabGroup.activeTab?.isDirty);
   });

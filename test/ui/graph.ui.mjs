@@ -161,7 +161,52 @@ try {
     await page.waitForTimeout(500);
     await page.screenshot({ path: shot('keras-graph') });
   });
-  // TODO(issue 6): click a ⚡ hint lens, check the preview's delta table, apply, undo.
+
+  await step('a ⚡ hint lens opens the preview with its diff graph and delta table', async () => {
+    // Back to the JSON editor (the graph opened beside it).
+    await quickOpen(page, KERAS);
+    const hint = page.locator('.monaco-editor .codelens-decoration a', { hasText: '⚡' }).first();
+    await hint.waitFor({ timeout: TIMEOUT });
+    const title = (await hint.textContent()).trim();
+    log('hint lens:', title);
+    // dense_40 (784×260) at ratio 0.25: rank 65, 784·65 + 65·260 + 260 = 68,120 params instead of 204,100 -> −75%.
+    if (!/^⚡ low rank: −\d+% (params|MACs)$/.test(title)) throw new Error(`unexpected hint lens ${title}`);
+    await hint.click();
+    const rows = await waitUntil('the preview delta table', async () => {
+      for (const f of page.frames()) {
+        if (f === page.mainFrame()) continue;
+        const r = await f.evaluate(() => {
+          const t = document.getElementById('delta-table');
+          if (!t) return undefined;
+          return [...t.querySelectorAll('tbody tr')].map((tr) => [...tr.children].map((c) => c.textContent.trim()));
+        }).catch(() => undefined);
+        if (r?.length) return { rows: r, frame: f };
+      }
+      return undefined;
+    });
+    log('delta table:', JSON.stringify(rows.rows));
+    const params = rows.rows.find((r) => r[0] === 'Parameters');
+    if (!params || !params[3].startsWith('−')) throw new Error(`no parameter savings in the preview: ${JSON.stringify(rows.rows)}`);
+    const diff = await rows.frame.evaluate(() => [...document.querySelectorAll('.diff-node')].map((g) => g.getAttribute('data-status')));
+    // Keras low-rank: the Dense becomes its second factor (changed) after a new first factor (added).
+    if (!diff.includes('added') || !(diff.includes('removed') || diff.includes('changed'))) throw new Error(`diff graph statuses: ${diff.join(',')}`);
+    await page.waitForTimeout(400);
+    await page.screenshot({ path: shot('preview') });
+    // Apply: one WorkspaceEdit of the JSON (the preview closes, the editor is dirty); Ctrl+Z undoes it.
+    await rows.frame.locator('#preview-apply').click();
+    await waitUntil('the preview to close', async () => !(await page.locator('.tabs-container .tab', { hasText: 'Preview:' }).count()));
+    const lensTexts = async () => (await page.locator('.monaco-editor .codelens-decoration a').allTextContents()).map((x) => x.trim());
+    // dense_40 is now the second factor (rank r, no bias): its lens no longer says 204.1K params.
+    await waitUntil('the lenses of the edited JSON', async () => {
+      const t = await lensTexts();
+      return t.some((x) => x.startsWith('Dense · ')) && !t.some((x) => x.startsWith('Dense · 204.1K params')) ? t : undefined;
+    });
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: shot('applied') });
+    await page.locator('.monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+Z');
+    await waitUntil('undo to restore the 204.1K-param Dense lens', async () => (await lensTexts()).some((x) => x.startsWith('Dense · 204.1K params')));
+  });
 } catch (err) {
   failed = true;
   console.error('UI FAILED:', err?.stack || err);

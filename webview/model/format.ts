@@ -14,7 +14,8 @@ export function bytes(n: Count): string {
   if (typeof n === 'string') return `${n} B`;
   const a = Math.abs(n);
   const units: [number, string][] = [[2 ** 30, 'GiB'], [2 ** 20, 'MiB'], [2 ** 10, 'KiB']];
-  for (const [v, u] of units) if (a >= v) return `${trim((n / v).toPrecision(3))} ${u}`;
+  // toPrecision(3) of 1000..1023.x is "1.00e+3": whole units there.
+  for (const [v, u] of units) if (a >= v) return `${a / v >= 1000 ? (n / v).toFixed(0) : trim((n / v).toPrecision(3))} ${u}`;
   return `${n} B`;
 }
 

@@ -9,6 +9,18 @@ import type { FindOptions, KnobValues, Pass, RewriteOptions, Suggestion } from '
 
 type CleanupKind = 'identity' | 'const-fold' | 'matmul-add';
 
+/** Keras layers that are the identity at inference (noise, dropout, activity regularisation). */
+export const KERAS_INFERENCE_NOOPS = new Set([
+  'Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'SpatialDropout3D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'ActivityRegularization', 'Identity',
+]);
+
+/** Keras no-op layers with one input and one output that is not a model output (that name is the user's API). */
+function kerasIdentitySites(model: Model): Node[] {
+  const ix = new GraphIndex(model.graph);
+  return model.graph.nodes.filter((n) => n.domain === 'keras' && KERAS_INFERENCE_NOOPS.has(n.opType) && !n.attrs.not_costed_reason
+    && n.inputs.length === 1 && n.outputs.length === 1 && !ix.outputs.has(n.outputs[0]));
+}
+
 /** Identity, and Dropout in inference (its mask output unused, training_mode not set). */
 function identitySites(model: Model): Node[] {
   const g = model.graph;
@@ -87,6 +99,11 @@ export const cleanup: Pass = {
   title: 'Inference clean-up',
 
   async find(model: Model, analysis: Analysis, opts?: FindOptions): Promise<Suggestion[]> {
+    if (model.format === 'keras') {
+      const ids = kerasIdentitySites(model).map((n) => n.id);
+      if (ids.length === 0) return [];
+      return [await finish(this, model, analysis, { pass: 'cleanup', title: `Remove ${ids.length} Dropout/noise layer${ids.length > 1 ? 's' : ''} (no-ops at inference)`, layers: ids, kind: 'exact', knobs: [], detail: { cleanup: 'identity' } }, opts)];
+    }
     if (model.format !== 'onnx') return [];
     const found: [CleanupKind, string[]][] = [
       ['identity', identitySites(model).map((n) => n.id)],
@@ -107,7 +124,12 @@ export const cleanup: Pass = {
     const wanted = new Set(s.layers);
     const out = cloneModel(model);
     const g = out.graph;
-    if (kind === 'identity') {
+    if (model.format === 'keras') {
+      for (const n of kerasIdentitySites(model).filter((x) => wanted.has(x.id))) {
+        removeNode(g, n.id);
+        renameUses(g, n.outputs[0], n.inputs[0]);
+      }
+    } else if (kind === 'identity') {
       for (const n of identitySites(model).filter((x) => wanted.has(x.id))) {
         const cur = new GraphIndex(g);
         const x = n.inputs[0];

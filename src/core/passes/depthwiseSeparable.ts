@@ -66,12 +66,111 @@ export function rank1(M: Float64Array, rows: number, cols: number): { su: Float6
   return { su, v };
 }
 
+/** Keras Conv2D (groups 1, k×k > 1, channels > 1, not shared) that a SeparableConv2D would make smaller. */
+function kerasSites(model: Model): Node[] {
+  const g = model.graph;
+  const ix = new GraphIndex(g);
+  return g.nodes.filter((n) => {
+    if (n.domain !== 'keras' || n.opType !== 'Conv2D' || n.attrs.not_costed_reason) return false;
+    const cfg = kerasConfig(n);
+    if ((cfg.groups ?? 1) !== 1) return false;
+    const kernel = n.weights?.find((w) => /(^|\/)kernel$/.test(w));
+    const t = kernel ? g.initializers.get(kernel) : undefined;
+    if (!t || t.dims.length !== 4 || (n.weights ?? []).some((w) => ix.uses(w).length !== 1)) return false;
+    const [kh, kw, cin, cout] = t.dims;
+    return kh * kw > 1 && cout > 1 && cin > 1 && kh * kw * cin + cin * cout < kh * kw * cin * cout;
+  });
+}
+
+function kerasConfig(n: Node): Record<string, unknown> {
+  const c = n.attrs.config;
+  return (c?.kind === 'json' && c.value && typeof c.value === 'object' ? c.value : {}) as Record<string, unknown>;
+}
+
+/**
+ * A Conv2D config (Keras 2/3 spelling, key order kept) as the equivalent SeparableConv2D config:
+ * depth_multiplier 1, the kernel's initializer/regularizer/constraint used for both new kernels.
+ */
+export function separableConfigFromConv(cfg: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(cfg)) {
+    if (k === 'groups') continue;
+    const m = /^kernel_(initializer|regularizer|constraint)$/.exec(k);
+    if (m) {
+      out[`depthwise_${m[1]}`] = v;
+      out[`pointwise_${m[1]}`] = v;
+      continue;
+    }
+    out[k] = v;
+    if (k === 'activation') out.depth_multiplier = 1;
+  }
+  out.depth_multiplier = 1;
+  return out;
+}
+
+async function rewriteKeras(model: Model, s: Suggestion, opts: RewriteOptions): Promise<Model> {
+  const out = cloneModel(model);
+  const g = out.graph;
+  const wanted = new Set(s.layers);
+  for (const n of kerasSites(model).filter((x) => wanted.has(x.id))) {
+    const kname = n.weights!.find((w) => /(^|\/)kernel$/.test(w))!;
+    const kt = g.initializers.get(kname)!;
+    const [kh, kw, cin, cout] = kt.dims;
+    const kk = kh * kw;
+    const base = kname.slice(0, -'kernel'.length);
+    const dwName = `${base}depthwise_kernel`;
+    const pwName = `${base}pointwise_kernel`;
+    if (opts.withWeights) {
+      // Keras layout [kh, kw, cin, cout]: W[t, c, o] at (t·cin + c)·cout + o.
+      const W = await readWeights(kt);
+      const dw = new Float32Array(kk * cin);
+      const pw = new Float32Array(cin * cout);
+      const approx = new Float32Array(W.length);
+      const slice = new Float64Array(cout * kk);
+      for (let c = 0; c < cin; c++) {
+        for (let o = 0; o < cout; o++) for (let t = 0; t < kk; t++) slice[o * kk + t] = W[(t * cin + c) * cout + o];
+        const { su, v } = rank1(slice, cout, kk);
+        let sigma = 0;
+        for (const x of su) sigma += x * x;
+        const a = Math.sqrt(Math.sqrt(sigma));
+        for (let t = 0; t < kk; t++) dw[t * cin + c] = a > 0 ? v[t] * a : 0;
+        for (let o = 0; o < cout; o++) pw[c * cout + o] = a > 0 ? su[o] / a : 0;
+        for (let o = 0; o < cout; o++) for (let t = 0; t < kk; t++) approx[(t * cin + c) * cout + o] = pw[c * cout + o] * dw[t * cin + c];
+      }
+      opts.onError?.({ layer: n.id, relError: relError(W, approx) });
+      g.initializers.set(dwName, f32Tensor(dwName, [kh, kw, cin, 1], dw));
+      g.initializers.set(pwName, f32Tensor(pwName, [1, 1, cin, cout], pw));
+    } else {
+      g.initializers.set(dwName, absentTensor(dwName, 'float32', [kh, kw, cin, 1]));
+      g.initializers.set(pwName, absentTensor(pwName, 'float32', [1, 1, cin, cout]));
+    }
+    const i = g.nodes.findIndex((q) => q.id === n.id);
+    const weights = n.weights!.flatMap((w) => (w === kname ? [dwName, pwName] : [w]));
+    g.nodes[i] = { ...n, opType: 'SeparableConv2D', attrs: { ...n.attrs, config: { kind: 'json', value: separableConfigFromConv(kerasConfig(n)) } }, weights };
+  }
+  pruneUnused(g);
+  return out;
+}
+
 export const depthwiseSeparable: Pass = {
   name: 'depthwise-separable',
   title: 'Depthwise-separable replacement',
 
   async find(model: Model, analysis: Analysis, opts?: FindOptions): Promise<Suggestion[]> {
     const out: Suggestion[] = [];
+    if (model.format === 'keras') {
+      for (const n of kerasSites(model)) {
+        const [kh, kw, cin, cout] = model.graph.initializers.get(n.weights!.find((w) => /(^|\/)kernel$/.test(w))!)!.dims;
+        out.push(await finish(this, model, analysis, {
+          pass: 'depthwise-separable',
+          title: `Replace ${n.name} (${kh}×${kw}, ${cin}→${cout}) by SeparableConv2D (depthwise ${kh}×${kw} + pointwise 1×1)`,
+          layers: [n.id],
+          kind: 'needs-fine-tuning',
+          knobs: [],
+        }, opts));
+      }
+      return out;
+    }
     for (const n of sites(model)) {
       const [cout, cin, kh, kw] = initializer(model.graph, n.inputs[1])!.dims;
       out.push(await finish(this, model, analysis, {
@@ -86,6 +185,7 @@ export const depthwiseSeparable: Pass = {
   },
 
   async rewrite(model: Model, s: Suggestion, _k: KnobValues, opts: RewriteOptions): Promise<Model> {
+    if (model.format === 'keras') return rewriteKeras(model, s, opts);
     const out = cloneModel(model);
     const g = out.graph;
     const namer = new Namer(g);

@@ -55,6 +55,15 @@ function rankForRatio(s: Site, ratio: number): number {
   return Math.max(1, Math.min(Math.min(s.m, s.n) - 1, Math.floor((ratio * s.m * s.n) / (s.m + s.n))));
 }
 
+/**
+ * The rank a Keras JSON edit writes for an m×n Dense kernel (rank, else ratio). The energy knob needs
+ * the singular values, i.e. the weights, which a JSON text does not hold: undefined then.
+ */
+export function denseRankForKnobs(m: number, n: number, knobs: KnobValues): number | undefined {
+  const c = chooseRank({ m, n } as Site, knobs);
+  return c.rank;
+}
+
 /** Priority: an explicit rank, then energy, then ratio (the default). */
 function chooseRank(s: Site, knobs: KnobValues): { rank?: number; energy?: number } {
   const ks = knobsFor(s);

@@ -1,7 +1,21 @@
 import assert from 'node:assert/strict';
-import { parseHostMessage, parseViewState, parseWebviewMessage, PROTOCOL_VERSION, type HostToWebview, type WebviewToHost } from '../../../webview/protocol';
+import { parseHostMessage, parseViewState, parseWebviewMessage, PROTOCOL_VERSION, type HostToWebview, type PreviewView, type WebviewToHost } from '../../../webview/protocol';
 import { syntheticTransformer } from '../../webview/synthetic';
 import { analysisOf } from './build';
+
+const PREVIEW: PreviewView = {
+  hintId: 'low-rank:fc', pass: 'low-rank', title: 'Factorise fc', kind: 'approximate',
+  knobs: [{ name: 'ratio', label: 'rank / min(m, n)', min: 0.01, max: 1, step: 0.01, value: 0.25 }],
+  before: { params: 100, macs: 100, flops: 200, weightBytes: 400 },
+  after: { params: 50, macs: '50*batch', flops: 100, weightBytes: 200 },
+  nodes: [
+    { id: 'fc', name: 'fc', type: 'Gemm', status: 'removed', params: 100, macs: 100, from: [] },
+    { id: 'fc_a', name: 'fc_a', type: 'Gemm', status: 'added', params: 25, macs: 25, from: ['x'] },
+    { id: 'x', name: 'x', type: 'Relu', status: 'context', params: 0, macs: 0, from: [] },
+    { id: 'y', name: 'y', type: 'Conv', status: 'changed', params: 5, macs: 5, paramsBefore: 9, macsBefore: 9, from: ['fc_a'] },
+  ],
+  omitted: 0, error: 0.03, applyDisabled: 'Restricted Mode',
+};
 
 describe('webview protocol', () => {
   const analysis = analysisOf([['a', 'Conv', ['x', 'w'], ['y'], 10]], { outputs: ['y'] });
@@ -17,6 +31,7 @@ describe('webview protocol', () => {
       { type: 'reveal', id: 'a' },
       { type: 'busy', message: 'Analysing…' },
       { type: 'error', message: 'bad file' },
+      { type: 'preview', preview: PREVIEW },
     ];
     for (const m of msgs) {
       const r = parseHostMessage(JSON.parse(JSON.stringify(m)));
@@ -35,6 +50,9 @@ describe('webview protocol', () => {
       { type: 'applyHint', hintId: 'h1' },
       { type: 'export', format: 'csv', data: 'a,b', encoding: 'utf8', suggestedName: 'm.report.csv' },
       { type: 'log', level: 'error', message: 'x' },
+      { type: 'previewKnobs', knobs: { ratio: 0.5 } },
+      { type: 'previewApply', knobs: {} },
+      { type: 'previewCancel' },
     ];
     for (const m of msgs) {
       const r = parseWebviewMessage(m);
@@ -82,5 +100,20 @@ describe('webview protocol', () => {
   it('parses a persisted view state and rejects a corrupted one', () => {
     assert.ok(parseViewState({ metric: 'flops', showShapes: true }).ok);
     assert.equal(parseViewState({ transform: { x: 'a', y: 0, k: 1 } }).ok, false);
+  });
+});
+
+describe('preview protocol', () => {
+  it('rejects malformed previews and knob messages', () => {
+    const bad = (p: unknown) => parseHostMessage({ type: 'preview', preview: p });
+    assert.equal(bad({ ...PREVIEW, kind: 'magic' }).ok, false);
+    assert.equal(bad({ ...PREVIEW, before: { ...PREVIEW.before, params: 'many' } }).ok, false);
+    assert.equal(bad({ ...PREVIEW, nodes: [{ ...PREVIEW.nodes[0], status: 'exploded' }] }).ok, false);
+    assert.equal(bad({ ...PREVIEW, nodes: [{ ...PREVIEW.nodes[0], from: [1] }] }).ok, false);
+    assert.equal(bad({ ...PREVIEW, knobs: [{ name: 'ratio', label: 'r', min: 0, max: 1, step: 0.1 }] }).ok, false, 'knob without a value');
+    assert.equal(parseWebviewMessage({ type: 'previewKnobs', knobs: { ratio: 'x' } }).ok, false);
+    assert.equal(parseWebviewMessage({ type: 'previewKnobs', knobs: { ratio: Infinity } }).ok, false);
+    assert.equal(parseWebviewMessage({ type: 'previewKnobs', knobs: { __proto__x: 1 } }).ok, false, 'unknown knob name');
+    assert.equal(parseWebviewMessage({ type: 'previewApply' }).ok, false, 'knobs are required');
   });
 });

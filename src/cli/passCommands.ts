@@ -1,0 +1,133 @@
+import { existsSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { optimize, suggest, type OptimizeResult } from '../core/passes/api';
+import { PASS_NAMES } from '../core/passes/registry';
+import type { Count } from '../core/analysis/types';
+import type { KnobName, KnobValues, Suggestion } from '../core/passes/types';
+import { parseDims } from './analyzeCommand';
+import { grouped, human, humanBytes, table } from './format';
+import { UsageError } from './usage';
+
+function parse(argv: string[], options: NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>) {
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, strict: true, options });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+export interface SuggestArgs {
+  file: string;
+  json: boolean;
+  dims: Record<string, number>;
+}
+
+export function parseSuggestArgs(argv: string[]): SuggestArgs {
+  const { values, positionals } = parse(argv, { json: { type: 'boolean', default: false }, dim: { type: 'string', multiple: true, default: [] } });
+  if (positionals.length !== 1) throw new UsageError(`suggest takes exactly one FILE (got ${positionals.length})`);
+  return { file: positionals[0], json: Boolean(values.json), dims: parseDims((values.dim as string[]) ?? []) };
+}
+
+function signed(c: Count, f: (n: Count) => string): string {
+  if (typeof c !== 'number') return c;
+  return c > 0 ? `+${f(c)}` : c < 0 ? `-${f(-c)}` : '0';
+}
+
+export function renderSuggestions(list: Suggestion[], file: string): string {
+  if (list.length === 0) return `No suggestions for ${file}.`;
+  const rows = list.map((s, i) => [
+    String(i + 1),
+    s.pass,
+    s.layers.length > 3 ? `${s.layers.slice(0, 3).join(', ')} (+${s.layers.length - 3})` : s.layers.join(', '),
+    s.kind,
+    signed(s.delta.params, grouped),
+    signed(s.delta.macs, (n) => human(n)),
+    signed(s.delta.weightBytes, humanBytes),
+    s.error ? `${(100 * s.error.value).toFixed(2)}%` : '-',
+  ]);
+  return [`Suggestions for ${file} (largest savings first):`, '', table(['#', 'Pass', 'Layers', 'Kind', 'Δparams', 'ΔMACs', 'Δweight bytes', 'Error'], rows, ['r', 'l', 'l', 'l', 'r', 'r', 'r', 'r'])].join('\n');
+}
+
+export async function runSuggest(args: SuggestArgs): Promise<string> {
+  const list = await suggest(args.file, { dims: args.dims });
+  return args.json ? JSON.stringify(list, null, 2) : renderSuggestions(list, args.file);
+}
+
+export interface OptimizeArgs {
+  file: string;
+  pass: string;
+  knobs: KnobValues;
+  layers?: string[];
+  out: string;
+  json: boolean;
+  dims: Record<string, number>;
+}
+
+const KNOBS: KnobName[] = ['ratio', 'rank', 'bits', 'energy'];
+
+export function parseOptimizeArgs(argv: string[]): OptimizeArgs {
+  const { values, positionals } = parse(argv, {
+    json: { type: 'boolean', default: false },
+    dim: { type: 'string', multiple: true, default: [] },
+    pass: { type: 'string' },
+    ratio: { type: 'string' },
+    rank: { type: 'string' },
+    bits: { type: 'string' },
+    energy: { type: 'string' },
+    layers: { type: 'string' },
+    out: { type: 'string' },
+  });
+  if (positionals.length !== 1) throw new UsageError(`optimize takes exactly one FILE (got ${positionals.length})`);
+  const file = positionals[0];
+  const pass = values.pass as string | undefined;
+  if (!pass) throw new UsageError(`optimize needs --pass NAME (passes: ${PASS_NAMES.join(', ')})`);
+  if (!(PASS_NAMES as readonly string[]).includes(pass)) throw new UsageError(`unknown pass "${pass}" (passes: ${PASS_NAMES.join(', ')})`);
+  const out = values.out as string | undefined;
+  if (!out) throw new UsageError('optimize needs --out OUT (ModelLens never overwrites the input file)');
+  if (sameFile(file, out)) throw new UsageError(`--out ${out} is the input file; ModelLens never overwrites the original`);
+  const knobs: KnobValues = {};
+  for (const k of KNOBS) {
+    const v = values[k] as string | undefined;
+    if (v === undefined) continue;
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${k} expects a number (got "${v}")`);
+    knobs[k] = n;
+  }
+  const layersText = values.layers as string | undefined;
+  const layers = layersText === undefined ? undefined : layersText.split(',').map((s) => s.trim()).filter(Boolean);
+  return { file, pass, knobs, layers, out, json: Boolean(values.json), dims: parseDims((values.dim as string[]) ?? []) };
+}
+
+/** True when both paths name the same file (also through symlinks / different spellings). */
+function sameFile(a: string, b: string): boolean {
+  const ra = path.resolve(a);
+  const rb = path.resolve(b);
+  if (ra === rb) return true;
+  try {
+    return existsSync(ra) && existsSync(rb) && realpathSync(ra) === realpathSync(rb);
+  } catch {
+    return false;
+  }
+}
+
+export function renderOptimize(r: OptimizeResult, file: string): string {
+  const d = r.delta;
+  const out = [
+    `${r.pass} on ${file} -> ${r.outFile} (${r.layers.length} layer${r.layers.length === 1 ? '' : 's'}, ${r.seconds.toFixed(2)} s)`,
+    `  Δparams:        ${signed(d.params, grouped)}`,
+    `  ΔMACs:          ${signed(d.macs, (n) => human(n))}`,
+    `  Δweight bytes:  ${signed(d.weightBytes, humanBytes)}`,
+  ];
+  if (Object.keys(r.knobs).length) out.push(`  knobs:          ${Object.entries(r.knobs).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  if (r.errors.length) {
+    const worst = Math.max(...r.errors.map((e) => e.relError));
+    out.push(`  weight error:   worst ${(100 * worst).toFixed(2)}% over ${r.errors.length} layer(s)`);
+  }
+  return out.join('\n');
+}
+
+export async function runOptimize(args: OptimizeArgs): Promise<string> {
+  const r = await optimize(args.file, args.pass, args.knobs, args.layers, args.out, { dims: args.dims });
+  return args.json ? JSON.stringify(r, null, 2) : renderOptimize(r, args.file);
+}
