@@ -19,7 +19,7 @@ const t0 = Date.now();
 
 // vsce runs the `vscode:prepublish` script (the production build) itself.
 const vsce = createRequire(path.join(root, 'package.json')).resolve('@vscode/vsce/vsce');
-const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--out', out], {
+const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', out], {
   cwd: root,
   stdio: 'inherit',
 });

@@ -2,7 +2,12 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { deflateSync, zipSync } from 'fflate';
+import protobuf from 'protobufjs/minimal';
 import { onnx } from '../../src/core/formats/onnx/schema/onnx';
+
+// The fuzzer must be able to *write* graphs nested deeper than protoc's default limit (the reader's own
+// depth limit is what is under test).
+protobuf.util.recursionLimit = 100_000;
 
 export const MODELS = path.resolve(__dirname, '../../../shared/models');
 
@@ -209,8 +214,9 @@ const ONNX_STRUCT: Record<string, (r: Rng, m: M, f: string) => string | { sideca
   'deep-subgraph': (r, m) => {
     // If-node bodies nested past any sane depth.
     let g: onnx.IGraphProto = { name: 'leaf', node: [] };
-    const depth = pick(r, [8, 33, 60, 90]);
-    for (let i = 0; i < depth; i++) g = { name: `g${i}`, node: [{ op_type: 'If', input: ['c'], output: [`o${i}`], attribute: [{ name: 'then_branch', type: 5, g }, { name: 'else_branch', type: 5, g }] }] };
+    // Only the then-branch nests: sharing one body in both branches would double the file per level.
+    const depth = pick(r, [8, 33, 60, 90, 200]);
+    for (let i = 0; i < depth; i++) g = { name: `g${i}`, node: [{ op_type: 'If', input: ['c'], output: [`o${i}`], attribute: [{ name: 'then_branch', type: 5, g }, { name: 'else_branch', type: 5, g: { name: `e${i}`, node: [] } }] }] };
     m.graph!.node = [...(m.graph!.node ?? []), ...(g.node ?? [])];
   },
 };

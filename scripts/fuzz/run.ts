@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { MutateOptions } from './mutate';
 import type { CaseResult } from './worker';
+import { writeCase } from './worker';
 
 export interface FuzzOptions {
   cases: number;
@@ -122,7 +123,6 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
   // The CLI sample, one process at a time beside the workers.
   const cliIds = o.cliEvery ? ids.filter((id) => id % o.cliEvery! === 0) : [];
   const cliRun = async () => {
-    const { writeCase } = await import('./worker');
     for (const id of cliIds) {
       let w: ReturnType<typeof writeCase>;
       try {

@@ -3,12 +3,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { toKeras2Json } from '../../../src/core/formats/keras/keras2Json';
 import type { KModel } from '../../../src/core/formats/keras/topology';
+import { tensorBackend } from '../../../src/core/tensor/backend';
 import { registerStandIns } from './standins';
 
 let ready: Promise<void> | undefined;
 export function tfReady(): Promise<void> {
   ready ??= (async () => {
-    await tf.setBackend('cpu');
+    // The product's backend choice (tfjs is one global): forcing another here would switch it under
+    // every later user of tensorBackend() in the same process.
+    await tensorBackend();
     registerStandIns();
     await tf.ready();
   })();

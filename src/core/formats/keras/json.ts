@@ -44,8 +44,31 @@ function pythonFloats(text: string, notes?: string[]): string {
   return out + text.slice(last);
 }
 
+/** Deeper than any real model config (nested models reach ~30); jsonc-parser recurses per level. */
+export const MAX_JSON_DEPTH = 512;
+
+/** Refuses absurd nesting before the recursive parser would overflow the stack. */
+function checkDepth(text: string, what: string): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > MAX_JSON_DEPTH) {
+        const { line, column } = lineCol(text, i);
+        throw new ModelError(`${what} nests deeper than ${MAX_JSON_DEPTH} levels (at line ${line}, column ${column}): not a model config`, 'limit');
+      }
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+}
+
 function parseStrict(raw: string, what: string, notes?: string[]): JsonNode {
   const text = pythonFloats(raw, notes);
+  checkDepth(text, what);
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { disallowComments: false, allowTrailingComma: true, allowEmptyContent: false });
   if (errors.length > 0 || !root) {

@@ -1,6 +1,7 @@
 // Locates the weights of a tfjs layers-model in its binary shards without reading them.
 import { statSync } from 'node:fs';
 import path from 'node:path';
+import { ModelError } from '../../errors';
 import type { DType } from '../../ir/dtype';
 import type { TensorSource } from '../../ir/tensor';
 import type { WeightLocator } from './build';
@@ -29,11 +30,16 @@ export function tfjsLocator(manifest: unknown, dir: string, warnings: string[]):
       let offset = 0;
       for (const w of g.weights) {
         if (!isObject(w) || typeof w.name !== 'string' || !Array.isArray(w.shape)) continue;
-        const dims = w.shape.map(Number);
+        const wname = w.name;
+        const bad = (why: string) => new ModelError(`weightsManifest: weight "${wname.slice(0, 100)}" ${why}`);
+        if (!w.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) throw bad('has a shape that is not a list of non-negative integers');
+        const dims = w.shape as number[];
         const q = isObject(w.quantization) ? w.quantization : undefined;
-        const stored = String(q?.dtype ?? w.dtype ?? 'float32');
-        const length = dims.reduce((a, b) => a * b, 1) * (BYTES[stored] ?? 4);
-        entries.push({ name: w.name.replace(/:\d+$/, ''), dims, dtype: q ? 'float32' : ((w.dtype as DType) ?? 'float32'), source: place(shards, offset, length, q !== undefined) });
+        const stored = q?.dtype ?? w.dtype ?? 'float32';
+        if (typeof stored !== 'string' || !(stored in BYTES)) throw bad(`has an unknown dtype ${JSON.stringify(stored)?.slice(0, 40)}`);
+        const length = dims.reduce((a, b) => a * b, 1) * BYTES[stored];
+        if (!Number.isSafeInteger(length)) throw bad('is too large');
+        entries.push({ name: wname.replace(/:\d+$/, ''), dims, dtype: q ? 'float32' : (stored as DType), source: place(shards, offset, length, q !== undefined) });
         offset += length;
       }
     }
