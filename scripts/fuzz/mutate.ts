@@ -4,6 +4,7 @@ import path from 'node:path';
 import { deflateSync, zipSync } from 'fflate';
 import protobuf from 'protobufjs/minimal';
 import { onnx } from '../../src/core/formats/onnx/schema/onnx';
+import { mulberry32 } from '../../src/core/runtime/prng';
 
 // The fuzzer must be able to *write* graphs nested deeper than protoc's default limit (the reader's own
 // depth limit is what is under test).
@@ -25,15 +26,9 @@ export interface MutateOptions {
 }
 
 export type Rng = () => number;
+/** Case `id` of run `seed`: its own stream, so one case reproduces alone (--case). */
 export function rngFor(seed: number, id: number): Rng {
-  let a = (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(id + 1, 0xc2b2ae35)) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32((Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(id + 1, 0xc2b2ae35)) >>> 0);
 }
 const int = (r: Rng, n: number) => Math.floor(r() * n);
 const pick = <T>(r: Rng, xs: readonly T[]): T => xs[int(r, xs.length)];
