@@ -121,13 +121,16 @@ function isKerasModule(m: unknown): boolean {
 }
 
 export function normaliseClass(obj: Cfg, config: Cfg): NormalisedClass {
-  let cls = String(obj.class_name);
+  let cls = text(obj.class_name);
   if (K1_CLASSES[cls]) cls = K1_CLASSES[cls];
   if (K3_CLASSES[cls]) cls = K3_CLASSES[cls];
-  if (cls === 'Merge') cls = MERGE_MODES[String(config.mode ?? 'sum')] ?? 'Merge';
+  if (cls === 'Merge') {
+    const mode = text(config.mode ?? 'sum');
+    cls = Object.hasOwn(MERGE_MODES, mode) ? MERGE_MODES[mode] : 'Merge';
+  }
   const reg = obj.registered_name;
-  if (typeof reg === 'string' && reg !== cls && reg !== obj.class_name && reg.includes('>')) return { className: cls, customReason: `custom layer "${reg}" (module ${String(obj.module)})` };
-  if (!isKerasModule(obj.module)) return { className: cls, customReason: `custom layer ${cls} (module ${String(obj.module)})` };
+  if (typeof reg === 'string' && reg !== cls && reg !== obj.class_name && reg.includes('>')) return { className: cls, customReason: `custom layer "${reg}" (module ${text(obj.module)})` };
+  if (!isKerasModule(obj.module)) return { className: cls, customReason: `custom layer ${cls} (module ${text(obj.module)})` };
   return { className: cls };
 }
 
@@ -161,7 +164,7 @@ function kerasTensor(v: unknown): TensorRef | undefined {
   const h = v.config.keras_history;
   if (!Array.isArray(h) || typeof h[0] !== 'string') return undefined;
   const shape = Array.isArray(v.config.shape) ? (v.config.shape as (number | null)[]) : undefined;
-  return { layer: h[0], node: Number(h[1] ?? 0), tensor: Number(h[2] ?? 0), shape, dtype: typeof v.config.dtype === 'string' ? v.config.dtype : undefined };
+  return { layer: h[0], node: index(h[1]), tensor: index(h[2]), shape, dtype: typeof v.config.dtype === 'string' ? v.config.dtype : undefined };
 }
 
 function collectTensors(v: unknown, acc: TensorRef[]): void {
@@ -206,7 +209,7 @@ export function normaliseInbound(node: unknown): Inbound {
     const entries = typeof node[0] === 'string' ? [node] : node;
     for (const r of entries) {
       if (Array.isArray(r) && typeof r[0] === 'string') {
-        refs.push({ layer: r[0], node: Number(r[1] ?? 0), tensor: Number(r[2] ?? 0) });
+        refs.push({ layer: r[0], node: index(r[1]), tensor: index(r[2]) });
         if (isObject(r[3])) {
           for (const [k, v] of Object.entries(r[3])) {
             // A tensor keyword argument (TFOpLambda y=tensor) is written as its [layer, node, tensor].
@@ -223,8 +226,25 @@ export function normaliseInbound(node: unknown): Inbound {
 /** input_layers / output_layers: nested [[name, node, tensor], ...] or Keras 3's flat single triple. */
 export function normaliseEndpoints(v: unknown): TensorRef[] {
   if (!Array.isArray(v)) return [];
-  if (typeof v[0] === 'string') return [{ layer: v[0], node: Number(v[1] ?? 0), tensor: Number(v[2] ?? 0) }];
+  if (typeof v[0] === 'string') return [{ layer: v[0], node: index(v[1]), tensor: index(v[2]) }];
   const out: TensorRef[] = [];
-  for (const r of v) if (Array.isArray(r) && typeof r[0] === 'string') out.push({ layer: r[0], node: Number(r[1] ?? 0), tensor: Number(r[2] ?? 0) });
+  for (const r of v) if (Array.isArray(r) && typeof r[0] === 'string') out.push({ layer: r[0], node: index(r[1]), tensor: index(r[2]) });
   return out;
+}
+
+/** A node or tensor index from untrusted JSON: absent means 0; anything but a number or numeric text is NaN (no match). */
+function index(v: unknown): number {
+  if (v === undefined || v === null) return 0;
+  return typeof v === 'number' || typeof v === 'string' ? Number(v) : NaN;
+}
+
+/** Text of an untrusted JSON value for names and messages: String() throws on objects without a prototype. */
+function text(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v === null || typeof v !== 'object') return String(v);
+  try {
+    return JSON.stringify(v).slice(0, 200);
+  } catch {
+    return '[object]';
+  }
 }

@@ -21,8 +21,9 @@ export function tfjsLocator(manifest: unknown, dir: string, warnings: string[]):
   if (Array.isArray(manifest)) {
     for (const g of manifest) {
       if (!isObject(g) || !Array.isArray(g.paths) || !Array.isArray(g.weights)) continue;
-      const shards = g.paths.map((p) => {
-        const f = path.resolve(dir, String(p));
+      if (!g.paths.every((p) => typeof p === 'string')) throw new ModelError('weightsManifest: shard paths must be strings');
+      const shards = (g.paths as string[]).map((p) => {
+        const f = path.resolve(dir, p);
         let size = -1;
         try { size = statSync(f).size; } catch { missingShard ??= String(p); }
         return { f, size };
