@@ -13,6 +13,7 @@ import type { Model } from '../core/ir/graph';
 import { loadModel } from '../core/formats';
 import { findMotifs } from '../core/motifs';
 import { toFloat32 } from '../core/tensor/bytes';
+import { tensorStats } from '../core/tensor/stats';
 import type { LazyTensor } from '../core/ir/tensor';
 import type { WeightStats } from '../../webview/protocol';
 import { ModelError } from '../core/errors';
@@ -132,7 +133,10 @@ export async function runWeightStats(req: WeightStatsRequest): Promise<WeightSta
       for (const t of tensors) {
         if (t.source.kind === 'absent') continue;
         if (!/^(b?float(16|32|64))$/.test(t.dtype)) continue; // shape/index tensors are not weights
-        out.push(tensorStats(t.name, [...t.dims], await toFloat32(t)));
+        const { backend: _backend, nonFinite, ...st } = await tensorStats(t.name, [...t.dims], await toFloat32(t));
+        // The panel shows numbers; a NaN would be dropped by the message validator, so say it instead.
+        if (nonFinite > 0) throw new ModelError(`${t.name} holds ${nonFinite} NaN/Inf value${nonFinite === 1 ? '' : 's'} of ${st.count}`, 'invalid');
+        out.push(st);
       }
       return out;
     });
@@ -140,26 +144,6 @@ export async function runWeightStats(req: WeightStatsRequest): Promise<WeightSta
   } catch (e) {
     return { id: req.id, ok: false, error: toWorkerError(e), ms: Date.now() - t0 };
   }
-}
-
-export function tensorStats(name: string, shape: number[], v: Float32Array): WeightStats {
-  let min = Infinity;
-  let max = -Infinity;
-  let sum = 0;
-  let zeros = 0;
-  for (let i = 0; i < v.length; i++) {
-    const x = v[i];
-    if (x < min) min = x;
-    if (x > max) max = x;
-    sum += x;
-    if (x === 0) zeros++;
-  }
-  const n = v.length;
-  const mean = n ? sum / n : 0;
-  // Two passes: a one-pass variance loses precision on large tensors with a big mean.
-  let sq = 0;
-  for (let i = 0; i < n; i++) sq += (v[i] - mean) ** 2;
-  return { name, shape, count: n, min: n ? min : 0, max: n ? max : 0, mean, std: n ? Math.sqrt(sq / n) : 0, sparsity: n ? zeros / n : 0 };
 }
 
 /**
