@@ -1,6 +1,7 @@
 import { ModelError } from '../errors';
 import { dimAdd, dimEq, shapeText, type Dim } from '../ir/dim';
 import { subgraphsOf, type Graph, type Node, type TensorType } from '../ir/graph';
+import { checkShapeResult } from './checkResult';
 import { ruleFor } from './registry';
 import { ConstReader } from './tensorValues';
 import { RuleError, type ConstValue, type CostResult, type RuleContext, type SubgraphRun } from './types';
@@ -147,6 +148,7 @@ function runNode(node: Node, scope: Scope, declaredOf: (n: string) => TensorType
   let folded = false;
   try {
     const res = rule.shape(ctx);
+    checkShapeResult(res);
     outputs = res.outputs;
     setOutputs(outputs, res.values);
     folded = node.outputs.length > 0 && node.outputs.every((o, i) => o === '' || res.values?.[i] !== undefined);

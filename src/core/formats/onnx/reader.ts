@@ -175,6 +175,7 @@ class OnnxWalker {
           this.unknown(extra, f, 'GraphProto');
       }
     });
+    checkSingleAssignment(g, where);
     g.inputs = declaredInputs.filter((v) => !g.initializers.has(v.name));
     if (g.inputs.length !== declaredInputs.length) extra.inputOrder = declaredInputs.map((v) => v.name);
     setExtra(g, extra);
@@ -471,3 +472,19 @@ const LEAF_TYPES: Record<string, { type: LeafType; name: string }> = {
   'TensorProto.16': { type: onnx.StringStringEntryProto, name: 'StringStringEntryProto' },
 };
 
+/**
+ * ONNX graphs are in SSA form: two nodes writing one value leave its consumers' input undefined (which
+ * producer?), so shapes, liveness and edges would be guesses. onnxruntime refuses such a model too.
+ */
+function checkSingleAssignment(g: Graph, where: string): void {
+  const producer = new Map<string, Node>();
+  for (const n of g.nodes) {
+    for (const o of n.outputs) {
+      if (o === '') continue;
+      const p = producer.get(o);
+      if (p && p !== n) throw new ModelError(`value "${o}" is the output of two nodes in ${where} ("${p.name || p.opType}" and "${n.name || n.opType}"): each value must be produced once`);
+      if (p === n) throw new ModelError(`value "${o}" is listed twice among the outputs of node "${n.name || n.opType}" in ${where}`);
+      producer.set(o, n);
+    }
+  }
+}

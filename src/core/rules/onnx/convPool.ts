@@ -52,6 +52,11 @@ interface ConvSlots {
   b: number;
 }
 
+/** W is [C_out, C_in/group, k...] (transposed: [C_in, C_out/group, k...]): same rank as X. */
+function checkWeightRank(w: readonly Dim[], rank: number): void {
+  if (w.length !== rank) throw new RuleError(`weight has rank ${w.length}, the input has rank ${rank}`);
+}
+
 function convRule(slots: ConvSlots, outDtype: (ctx: RuleContext) => Shaped['dtype']): OpRule {
   return {
     shape: (ctx) => {
@@ -59,6 +64,7 @@ function convRule(slots: ConvSlots, outDtype: (ctx: RuleContext) => Shaped['dtyp
       const w = input(ctx, slots.w);
       const sp = x.shape.length - 2;
       if (sp < 1) throw new RuleError(`Conv input has rank ${x.shape.length}`);
+      checkWeightRank(w.shape, x.shape.length);
       const win = windowAttrs(ctx.node, sp, w.shape.slice(2).every((d) => typeof d === 'number') ? (w.shape.slice(2) as number[]) : undefined);
       const shape = [x.shape[0], w.shape[0], ...x.shape.slice(2).map((d, i) => windowLen(d, win, i))];
       return { outputs: [{ dtype: outDtype(ctx), shape }] };
@@ -78,6 +84,8 @@ const convTranspose: OpRule = {
     const x = input(ctx, 0);
     const w = input(ctx, 1);
     const sp = x.shape.length - 2;
+    if (sp < 1) throw new RuleError(`ConvTranspose input has rank ${x.shape.length}`);
+    checkWeightRank(w.shape, x.shape.length);
     const group = attrInt(ctx.node, 'group', 1);
     const k = w.shape.slice(2);
     const win = windowAttrs(ctx.node, sp, k.every((d) => typeof d === 'number') ? (k as number[]) : undefined);

@@ -250,8 +250,12 @@ const gather = movement((ctx) => {
   const shape = [...data.shape.slice(0, axis), ...idx.shape, ...data.shape.slice(axis + 1)];
   const dv = ctx.values[0];
   const iv = staticInts(ctx.values[1]);
+  // Out-of-range indices are an error in ONNX; propagating them would put undefined dims in shapes.
+  const size = data.shape[axis];
+  const bad = typeof size === 'number' ? iv?.find((j) => j < -size || j >= size) : undefined;
+  if (bad !== undefined) throw new RuleError(`Gather index ${bad} is out of range for axis ${axis} of size ${size}`);
   let value: ConstValue | undefined;
-  if (dv && iv && propagatable(shape)) {
+  if (dv && iv && propagatable(shape) && dv.dims.length === r && dv.dims.every((d, k) => d === data.shape[k])) {
     const out = shape as number[];
     const dStr = strides(dv.dims);
     const q = idx.shape.length;
