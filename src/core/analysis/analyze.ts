@@ -142,6 +142,19 @@ function constantElements(n: Node): number {
 }
 
 /**
+ * Ops that take quantized weights: the input slots holding the weights themselves (integer data).
+ * Their scales and zero points are quantization metadata — bytes, not parameters — so that storing
+ * a weight as int8 keeps the model's parameter count and shrinks only its bytes.
+ */
+const QUANTIZED_WEIGHT_INPUTS: Record<string, number[]> = {
+  DequantizeLinear: [0],
+  QLinearConv: [3, 8],
+  QLinearMatMul: [3],
+  MatMulInteger: [1],
+  ConvInteger: [1],
+};
+
+/**
  * Initializers by first consumer: floating-point ones are parameters, each counted once (a weight
  * shared by several nodes belongs to the first). Keras nodes name their weights in `node.weights`.
  * Initializers of subgraph bodies belong to the node holding the body.
@@ -158,17 +171,18 @@ class WeightLedger {
   take(n: Node): { params: number; bytes: number } {
     let params = 0;
     let bytes = 0;
-    const visit = (t: LazyTensor | undefined) => {
+    const quant = n.domain === '' ? QUANTIZED_WEIGHT_INPUTS[n.opType] : undefined;
+    const visit = (t: LazyTensor | undefined, slot?: number) => {
       if (!t || this.seen.has(t)) return;
       this.seen.add(t);
       const elems = elementCount(t);
       const b = byteSize(t.dtype, elems) ?? 0;
-      if (isFloatType(t.dtype)) params += elems;
-      else this.nonFloatElements += elems;
+      if (quant && slot !== undefined ? quant.includes(slot) : isFloatType(t.dtype)) params += elems;
+      else if (!isFloatType(t.dtype)) this.nonFloatElements += elems;
       bytes += b;
       this.bytesByDtype[t.dtype] = (this.bytesByDtype[t.dtype] ?? 0) + b;
     };
-    for (const name of n.inputs) if (name) visit(this.graph.initializers.get(name));
+    n.inputs.forEach((name, i) => name && visit(this.graph.initializers.get(name), i));
     for (const name of n.weights ?? []) visit(this.graph.initializers.get(name));
     const walk = (g: Graph) => {
       for (const t of g.initializers.values()) visit(t);

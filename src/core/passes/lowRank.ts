@@ -42,7 +42,43 @@ function sites(model: Model): Site[] {
       out.push({ node, kind: 'conv1x1', weight: w.name, m: w.dims[0], n: w.dims[1] });
     }
   }
-  return out.filter((s) => Math.min(s.m, s.n) >= 8);
+  const factored = factoredPairs(out, ix);
+  return out.filter((s) => Math.min(s.m, s.n) >= 8 && !factored.has(s.node.id));
+}
+
+/** Input and output widths of a site's linear map (M is stored as K×N, N×K or Cout×Cin). */
+function widths(s: Site): { inW: number; outW: number } {
+  const transposed = s.kind === 'conv1x1' || (s.kind === 'gemm' && attrInt(s.node, 'transB', 0) === 1);
+  return transposed ? { inW: s.n, outW: s.m } : { inW: s.m, outW: s.n };
+}
+
+/** No bias and no activation: its output is exactly x·M. */
+function purelyLinear(s: Site): boolean {
+  if (s.kind !== 'dense') return s.node.inputs.filter(Boolean).length === 2;
+  const cfg = (s.node.attrs.config?.kind === 'json' ? s.node.attrs.config.value : {}) as Record<string, unknown>;
+  return cfg.use_bias === false && (cfg.activation === undefined || cfg.activation === 'linear');
+}
+
+/**
+ * Layers that already are the two halves of a factorisation — a linear layer into a narrower width r
+ * feeding straight into a layer that widens again — such as this pass writes. Factoring either half
+ * again would only lower r further, which the rank knob of the original suggestion already offers.
+ */
+function factoredPairs(all: Site[], ix: GraphIndex): Set<string> {
+  const byNode = new Map(all.map((s) => [s.node.id, s]));
+  const out = new Set<string>();
+  for (const first of all) {
+    if (!purelyLinear(first)) continue;
+    const next = ix.soleConsumer(first.node.outputs[0]);
+    const second = next && byNode.get(next.id);
+    if (!second || second.node.inputs[0] !== first.node.outputs[0]) continue;
+    const r = widths(first).outW;
+    if (r < widths(first).inW && r < widths(second).outW) {
+      out.add(first.node.id);
+      out.add(second.node.id);
+    }
+  }
+  return out;
 }
 
 const knobsFor = (s: Site): Knob[] => [

@@ -94,12 +94,18 @@ describe('ONNX op rules', () => {
     assert.deepEqual(q.outputs[0].shape, [1, 6, 8, 8]);
     assert.equal(q.outputs[0].dtype, 'uint8');
     assert.equal(q.totals.macs, 6 * 64 * 4 * 9);
-    assert.equal(q.details.nonFloatInitializerElements, 216 + 3, 'int8 weights and zero points are not float parameters');
+    // The int8 weight is the layer's parameters; scales and zero points are quantization metadata.
+    assert.equal(q.totals.params, 216);
+    assert.equal(q.totals.weightBytes, 216 + 3 * 4 + 3);
+    assert.equal(q.details.nonFloatInitializerElements, 3, 'zero points are neither parameters nor float');
     const m = one('MatMulInteger', ['a', 'b'], [vi('a', 'uint8', [3, 8])], [tensor('b', 'int8', [8, 2])]);
     assert.equal(m.outputs[0].dtype, 'int32');
     assert.equal(m.totals.macs, 3 * 2 * 8);
     const d = one('DequantizeLinear', ['x', 's', 'z'], [vi('x', 'int8', [4, 4])], [tensor('s', 'float32', [], [0.1]), tensor('z', 'int8', [], [0])]);
     assert.equal(d.outputs[0].dtype, 'float32');
+    assert.equal(d.totals.params, 0, 'a scale is not a parameter');
+    const dw = one('DequantizeLinear', ['w', 's', 'z'], [], [tensor('w', 'int8', [6, 4]), tensor('s', 'float32', [6]), tensor('z', 'int8', [6])], { axis: int(0) }, 13);
+    assert.equal(dw.totals.params, 24, 'a weight stored as int8 is still 24 parameters');
   });
 
   it('com.microsoft Attention: QKV projection plus the two attention matmuls', () => {

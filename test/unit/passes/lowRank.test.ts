@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { analyzeModel } from '../../../src/core/analysis/analyze';
 import { readOnnxFile } from '../../../src/core/formats/onnx/reader';
+import { readKerasJsonText } from '../../../src/core/formats/keras/reader';
 import { lowRank } from '../../../src/core/passes/lowRank';
 import { truncatedSvd } from '../../../src/core/passes/linalg/svd';
 import type { LayerError } from '../../../src/core/passes/types';
@@ -78,6 +79,33 @@ describe('passes: low-rank', () => {
     assert.equal(Ap.totals.macs, A1.totals.macs);
     const chk = onnxChecker(f0);
     if (chk !== undefined) assert.equal(chk, '');
+  });
+
+  it('does not suggest factorising the halves of a factorisation again; other layers stay candidates', async () => {
+    for (const [file, dims] of [[MOBILENET, {}], ['/work/shared/models/onnx/tiny_bert_dynamic.onnx', { batch: 1, sequence: 16 }]] as const) {
+      const m = readOnnxFile(file);
+      const found = await lowRank.find(m, analyzeModel(m, { dims }));
+      const [first, ...others] = found;
+      const out = await lowRank.rewrite(m, first, {}, { withWeights: false });
+      const again = await lowRank.find(out, analyzeModel(out, { dims }));
+      const ids = new Set(again.map((s) => s.layers[0]));
+      const halves = out.graph.nodes.filter((n) => n.id === first.layers[0] || n.id.startsWith(`${first.layers[0]}_lr`));
+      assert.equal(halves.length, 2, file);
+      for (const h of halves) assert.ok(!ids.has(h.id), `${file}: ${h.id} (${h.opType}) suggested again`);
+      assert.deepEqual([...ids].sort(), others.map((s) => s.layers[0]).sort(), file);
+    }
+    const dense = (name: string, units: number, extra: Record<string, unknown> = {}) => ({ class_name: 'Dense', config: { name, units, activation: 'relu', use_bias: true, ...extra } });
+    const k = readKerasJsonText(JSON.stringify({ class_name: 'Sequential', config: { name: 's', layers: [
+      { class_name: 'InputLayer', config: { name: 'in', batch_input_shape: [null, 64] } },
+      dense('d1', 128), dense('d2', 64),
+      // A hand-written bottleneck with a bias is not a factorisation: it stays a candidate.
+      dense('b1', 16, { activation: 'linear' }), dense('b2', 64),
+    ] } }), '/virtual/m.json');
+    const kf = await lowRank.find(k, analyzeModel(k));
+    assert.deepEqual(kf.map((s) => s.layers[0]), ['d1', 'd2', 'b1', 'b2']);
+    const kout = await lowRank.rewrite(k, kf[0], {}, { withWeights: false });
+    const kagain = (await lowRank.find(kout, analyzeModel(kout))).map((s) => s.layers[0]);
+    assert.deepEqual(kagain, ['d2', 'b1', 'b2']);
   });
 
   it('tiny_bert_dynamic: MatMul-with-constant-weight on 3-D activations; rank min(m,n)-1 and rank 8 both run in ORT; error falls as rank grows', async () => {
