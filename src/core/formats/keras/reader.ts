@@ -6,7 +6,7 @@ import { ModelError } from '../../errors';
 import type { Model } from '../../ir/graph';
 import { GraphBuilder, type WeightLocator } from './build';
 import { parseJsonDocument } from './json';
-import { tfjsLocator } from './tfjsWeights';
+import { tfjsLocator, type ShardOverlay } from './tfjsWeights';
 import { readDocument, type KDocument } from './topology';
 
 export const MAX_JSON_BYTES = 256 * 1024 * 1024;
@@ -18,6 +18,8 @@ export interface KerasTextOptions {
   /** Reader-specific facts for the model's metadata (container, weights file). */
   metadata?: Record<string, string>;
   warnings?: string[];
+  /** tfjs shards not saved yet (absolute path -> bytes), read instead of the folder's files. */
+  shards?: ShardOverlay;
 }
 
 export async function readKerasJsonFile(file: string): Promise<Model> {
@@ -44,7 +46,7 @@ export function modelFromDocument(kdoc: KDocument, file: string, opts: KerasText
   let locate = opts.locate;
   let absentReason = opts.absentReason ?? 'architecture-only Keras JSON: the file holds no weights';
   if (!locate && kdoc.weightsManifest !== undefined) {
-    const t = tfjsLocator(kdoc.weightsManifest, path.dirname(file), warnings);
+    const t = tfjsLocator(kdoc.weightsManifest, path.dirname(file), warnings, opts.shards);
     locate = t.locate;
     absentReason = t.absentReason;
   }

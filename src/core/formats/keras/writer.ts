@@ -20,10 +20,17 @@ export interface KerasEditOptions {
    * layers and leaves the manifest as it is (the caller rewrites manifest and shards itself).
    */
   weightsManifest?: 'refuse' | 'architecture-only';
+  /**
+   * low-rank: the rank of each site (node id), when the caller factored the weights already (an
+   * energy knob gives each layer its own rank); the knobs' rank or ratio otherwise.
+   */
+  ranks?: Record<string, number>;
+  /** Receives each layer the edits insert: the node id it was split from and the new layer's name. */
+  onNewLayer?: (fromNode: string, name: string) => void;
 }
 
 /** Passes whose Keras rewrite changes weights (the manifest of a tfjs model.json would go stale). */
-const CHANGES_WEIGHTS = new Set(['low-rank', 'bn-fold', 'depthwise-separable']);
+export const CHANGES_WEIGHTS = new Set(['low-rank', 'bn-fold', 'depthwise-separable']);
 
 /** Layer config keys that declare a Sequential model's input (they must stay on its first layer). */
 const INPUT_KEYS = ['batch_input_shape', 'input_shape', 'input_dim', 'batch_shape', 'input_length'];
@@ -73,7 +80,7 @@ export function kerasTextEdits(text: string, model: Model, suggestion: Suggestio
       edits = ctx.bnFold(model, nodes.filter((n) => n.opType === 'BatchNormalization'), shift);
       break;
     case 'low-rank':
-      edits = nodes.flatMap((n) => ctx.lowRank(model, n, ctx.site(n, shift), knobs));
+      edits = nodes.flatMap((n) => ctx.lowRank(model, n, ctx.site(n, shift), knobs, opts));
       break;
     case 'depthwise-separable':
       if (ctx.keras1) throw new ModelError('depthwise-separable: Keras 1 files are not edited (SeparableConvolution2D spells its arguments differently)', 'unsupported');
@@ -90,7 +97,8 @@ export function applyKerasSuggestion(text: string, model: Model, suggestion: Sug
   return applyTextEdits(text, kerasTextEdits(text, model, suggestion, knobs, opts));
 }
 
-function hasWeights(manifest: unknown): boolean {
+/** A tfjs weightsManifest that lists at least one weight (the shards hold the model's weights). */
+export function hasWeights(manifest: unknown): boolean {
   return Array.isArray(manifest) && manifest.some((g) => g && typeof g === 'object' && Array.isArray((g as { weights?: unknown[] }).weights) && (g as { weights: unknown[] }).weights.length > 0);
 }
 
@@ -222,13 +230,14 @@ class Ctx {
   }
 
   /** Dense(units) → Dense(r, linear, no bias, name X_lr_u) + Dense(units) named X, reading the first. */
-  lowRank(model: Model, n: Node, s: Site, knobs: KnobValues): TextEdit[] {
+  lowRank(model: Model, n: Node, s: Site, knobs: KnobValues, opts: KerasEditOptions): TextEdit[] {
     const kernel = n.weights?.find((w) => /kernel/.test(w));
     const dims = kernel ? model.graph.initializers.get(kernel)?.dims : undefined;
     if (n.opType !== 'Dense' || !dims || dims.length !== 2) throw new ModelError(`low-rank: ${n.id} is not a Dense layer with a known kernel`, 'unsupported');
-    const r = denseRankForKnobs(dims[0], dims[1], knobs);
+    const r = opts.ranks?.[n.id] ?? denseRankForKnobs(dims[0], dims[1], knobs);
     if (r === undefined) throw new ModelError('low-rank: the energy knob needs the weights; a Keras JSON edit takes a rank or ratio', 'unsupported');
     const name = this.fresh(`${s.layer.name}_lr_u`);
+    opts.onNewLayer?.(n.id, name);
     const t = this.text;
     const edits: TextEdit[] = [];
     // The new layer: a copy of X's own text (its formatting, initializers and inbound call) with a few values changed.

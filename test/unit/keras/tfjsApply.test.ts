@@ -1,0 +1,224 @@
+// Weight-changing passes on tfjs model.json files with real shards: the layer edits plus a new manifest
+// pointing at a new shard. Written like a save (shard, then model.json), the result must load in
+// TensorFlow.js (strict weight matching), re-analyse to the predicted delta, and compute what the pass
+// promises: bn-fold the same outputs; low-rank / depthwise-separable the outputs of the original with
+// its kernel replaced by the factors' product, with the reported error equal to one computed here.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { analyzeModel } from '../../../src/core/analysis/analyze';
+import { readKerasJsonFile, readKerasJsonText } from '../../../src/core/formats/keras/reader';
+import { applyKerasText } from '../../../src/core/formats/keras/tfjsApply';
+import { applyTextEdits, invertTextEdits } from '../../../src/core/formats/keras/writer';
+import { diffAnalyses } from '../../../src/core/passes/delta';
+import { passByName } from '../../../src/core/passes/registry';
+import type { KnobValues, Suggestion } from '../../../src/core/passes/types';
+import { optimalRankError } from './eckartYoung';
+import { sharedFile } from './helpers';
+import { loadTfjsModel, predict, randomInputs, relMaxDiff, writeTfjsModel } from './tfjsFiles';
+
+const MNIST = 'tfjsl_tensorspace_mnist_0.8.3.json';
+const MOBILENET = 'tfjsl_teachablemachine_mobilenetv2_nested.json';
+
+interface Setup { dir: string; file: string; text: string; shards: Map<string, Buffer> }
+
+function setup(name: string): Setup {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'modellens-tfjs-'));
+  const file = writeTfjsModel(sharedFile(name), dir);
+  const shards = new Map(readdirSync(dir).filter((f) => f !== path.basename(file)).map((f) => [f, readFileSync(path.join(dir, f))]));
+  return { dir, file, text: readFileSync(file, 'utf8'), shards };
+}
+
+async function suggestion(file: string, pass: string, layer?: string): Promise<Suggestion> {
+  const model = await readKerasJsonFile(file);
+  const found = await passByName(pass)!.find(model, analyzeModel(model));
+  const s = layer ? found.find((x) => x.layers.includes(layer)) : found[0];
+  assert.ok(s, `${pass} has a suggestion${layer ? ` for ${layer}` : ''} in ${path.basename(file)}`);
+  return s;
+}
+
+/** What a save does: the new shards first, then the model.json (pendingShards.ts in the extension). */
+function save(st: Setup, text: string, shards: { path: string; bytes: Uint8Array }[]): void {
+  for (const s of shards) writeFileSync(path.join(st.dir, s.path), s.bytes);
+  writeFileSync(st.file, text);
+}
+
+/** Outputs of every top-level layer (not only the model's): a wrong weight anywhere shows. */
+function probe(m: tf.LayersModel): tf.LayersModel {
+  // A nested model layer has a node of its own construction too: its call in `m` is the last one.
+  const outs = m.layers.filter((l) => l.getClassName() !== 'InputLayer').map((l) => l.getOutputAt(l.inboundNodes.length - 1) as tf.SymbolicTensor);
+  return tf.model({ inputs: m.inputs, outputs: outs });
+}
+
+async function outputsOf(m: tf.LayersModel, seed = 11): Promise<Float32Array[]> {
+  const x = randomInputs(m, 2, seed);
+  const v = predict(probe(m), x);
+  tf.dispose(x);
+  return v;
+}
+
+function frob(a: ArrayLike<number>, b?: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i] - (b ? b[i] : 0)) ** 2;
+  return Math.sqrt(s);
+}
+
+function weightOf(m: tf.LayersModel, layer: string, i: number): { values: Float32Array; shape: number[] } {
+  const w = m.getLayer(layer).getWeights()[i];
+  return { values: w.dataSync() as Float32Array, shape: w.shape };
+}
+
+describe('keras: weight-changing passes on tfjs model.json with shards', function () {
+  this.timeout(300_000);
+  const dirs: string[] = [];
+  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  it(`bn-fold (${MOBILENET}, BatchNorms inside a nested model): loads in tfjs, every layer output within 1e-4, Δ as predicted, undo gives the original back`, async () => {
+    const st = setup(MOBILENET);
+    dirs.push(st.dir);
+    const original = await loadTfjsModel(st.file);
+    const want = await outputsOf(original);
+    const s = await suggestion(st.file, 'bn-fold');
+    assert.ok(s.layers.length > 50, `many BatchNorms fold (${s.layers.length / 2})`);
+
+    const r = await applyKerasText(st.text, st.file, s, s.at);
+    assert.equal(r.shards.length, 1);
+    assert.match(r.shards[0].path, /^tfjsl_teachablemachine_mobilenetv2_nested\.modellens-[0-9a-f]{12}\.bin$/);
+    assert.ok(!st.shards.has(r.shards[0].path), 'a new shard name, never an existing one');
+    const edited = applyTextEdits(st.text, r.edits);
+    save(st, edited, r.shards);
+    for (const [f, b] of st.shards) assert.equal(Buffer.compare(readFileSync(path.join(st.dir, f)), b), 0, `original shard ${f} untouched`);
+
+    const reread = await readKerasJsonFile(st.file);
+    assert.ok([...reread.graph.initializers.values()].every((t) => t.source.kind === 'file'), 'every weight is found in the new shard');
+    const d = diffAnalyses(analyzeModel(readKerasJsonText(st.text, st.file)), analyzeModel(reread));
+    assert.equal(d.params, s.delta.params);
+    assert.equal(d.macs, s.delta.macs);
+
+    const folded = await loadTfjsModel(st.file);
+    const got = await outputsOf(folded);
+    assert.equal(got.length, want.length);
+    // The final layer is a 2-way softmax; the 1280 pooled features before it are the sensitive check.
+    const spread = Math.max(...want[0]) - Math.min(...want[0]);
+    assert.ok(spread > 1e-2, `the features vary (spread ${spread}): the comparison means something`);
+    for (let i = 0; i < want.length; i++) assert.ok(relMaxDiff(want[i], got[i]) <= 1e-4, `output ${i}: relative difference ${relMaxDiff(want[i], got[i])}`);
+    const bns = (m: tf.LayersModel): number => m.layers.reduce((n, l) => n + (l.getClassName() === 'BatchNormalization' ? 1 : 0) + ('layers' in l ? bns(l as unknown as tf.LayersModel) : 0), 0);
+    assert.equal(bns(folded), bns(original) - s.layers.length / 2, 'the folded BatchNorms are gone from the loaded model');
+
+    // Undo (the inverse edits) then save: the original text, which still matches the original shards.
+    const undone = applyTextEdits(edited, invertTextEdits(st.text, r.edits));
+    assert.equal(undone, st.text, 'undo restores the text byte for byte');
+    save(st, undone, []);
+    const back = await outputsOf(await loadTfjsModel(st.file));
+    back.forEach((v, i) => assert.deepEqual(v, want[i], 'the original model again, bit for bit'));
+  });
+
+  for (const knobs of [{ ratio: 0.25 }, { energy: 0.8 }] as KnobValues[]) {
+    it(`low-rank (${MNIST} myDense1, ${JSON.stringify(knobs)}): the reported error is ‖W − L·R‖/‖W‖ of the loaded factors; outputs equal the original with W := L·R`, async () => {
+      const st = setup(MNIST);
+      dirs.push(st.dir);
+      const original = await loadTfjsModel(st.file);
+      const W = weightOf(original, 'myDense1', 0);
+      const s = await suggestion(st.file, 'low-rank', 'myDense1');
+      const r = await applyKerasText(st.text, st.file, s, knobs);
+      const edited = applyTextEdits(st.text, r.edits);
+      save(st, edited, r.shards);
+      const m = await loadTfjsModel(st.file);
+      const L = m.getLayer('myDense1_lr_u').getWeights()[0];
+      const R = m.getLayer('myDense1').getWeights()[0];
+      const rank = L.shape[1]!;
+      if (knobs.ratio) assert.equal(rank, Math.floor((0.25 * 400 * 120) / 520), 'the ratio knob\'s rank');
+      else assert.ok(rank > 1 && rank < 120, `energy 0.8 picks a rank from the singular values (${rank})`);
+      const LR = tf.matMul(L, R).dataSync() as Float32Array;
+      const independent = frob(W.values, LR) / frob(W.values);
+      assert.equal(r.errors.length, 1);
+      assert.ok(Math.abs(r.errors[0].relError - independent) <= 1e-4 * Math.max(1, independent), `reported ${r.errors[0].relError}, computed ${independent}`);
+      assert.ok(independent > 1e-3, 'a truncation, not an exact copy');
+      // Eckart–Young: no rank-r factors do better than the truncated SVD. The pass's randomized SVD gets
+      // within ~1.5% of it on a flat spectrum like these random weights (exact on the Gram path).
+      const best = optimalRankError(W.values, 400, 120, rank);
+      assert.ok(independent >= best - 1e-6 && independent <= 1.02 * best, `rank-${rank} factors: error ${independent}, the optimum ${best}`);
+
+      // Δ as the structure-only rewrite at the same knobs predicts (the preview's numbers).
+      const model = readKerasJsonText(st.text, st.file);
+      const predicted = diffAnalyses(analyzeModel(model), analyzeModel(await passByName('low-rank')!.rewrite(model, s, knobs, { withWeights: false })));
+      const d = diffAnalyses(analyzeModel(model), analyzeModel(await readKerasJsonFile(st.file)));
+      assert.equal(d.params, predicted.params);
+      if (knobs.ratio) assert.equal(d.params, s.delta.params);
+
+      // The original architecture with the product as its kernel computes what the new files compute.
+      original.getLayer('myDense1').setWeights([tf.tensor(LR, W.shape), original.getLayer('myDense1').getWeights()[1]]);
+      const want = await outputsOf(original);
+      const got = await outputsOf(m);
+      assert.equal(relMaxDiff(want[want.length - 1], got[got.length - 1]) <= 1e-4, true, `final outputs differ by ${relMaxDiff(want[want.length - 1], got[got.length - 1])}`);
+    });
+  }
+
+  it(`depthwise-separable (${MNIST} myConv2): outputs equal the original with the kernel := the rank-1 products; reported error checked`, async () => {
+    const st = setup(MNIST);
+    dirs.push(st.dir);
+    const original = await loadTfjsModel(st.file);
+    const W = weightOf(original, 'myConv2', 0);
+    const s = await suggestion(st.file, 'depthwise-separable', 'myConv2');
+    const r = await applyKerasText(st.text, st.file, s, s.at);
+    save(st, applyTextEdits(st.text, r.edits), r.shards);
+    const m = await loadTfjsModel(st.file);
+    assert.equal(m.getLayer('myConv2').getClassName(), 'SeparableConv2D');
+    const [dw, pw, bias] = m.getLayer('myConv2').getWeights();
+    assert.deepEqual([dw.shape, pw.shape, bias.shape], [[5, 5, 6, 1], [1, 1, 6, 16], [16]]);
+    const [kh, kw, cin, cout] = W.shape;
+    const d = dw.dataSync();
+    const p = pw.dataSync();
+    const approx = new Float32Array(W.values.length);
+    for (let t = 0; t < kh * kw; t++) for (let c = 0; c < cin; c++) for (let o = 0; o < cout; o++) approx[(t * cin + c) * cout + o] = d[t * cin + c] * p[c * cout + o];
+    const independent = frob(W.values, approx) / frob(W.values);
+    assert.ok(Math.abs(r.errors[0].relError - independent) <= 1e-4, `reported ${r.errors[0].relError}, computed ${independent}`);
+    assert.deepEqual(bias.dataSync(), original.getLayer('myConv2').getWeights()[1].dataSync(), 'the bias is copied');
+    original.getLayer('myConv2').setWeights([tf.tensor(approx, W.shape), original.getLayer('myConv2').getWeights()[1]]);
+    const want = await outputsOf(original);
+    const got = await outputsOf(m);
+    for (let i = 0; i < want.length; i++) assert.ok(relMaxDiff(want[i], got[i]) <= 1e-4, `output ${i}: ${relMaxDiff(want[i], got[i])}`);
+  });
+
+  it('untouched weights are copied byte for byte; a second apply before saving reads the first one\'s shard from memory', async () => {
+    const st = setup(MNIST);
+    dirs.push(st.dir);
+    const s1 = await suggestion(st.file, 'low-rank', 'myDense1');
+    const r1 = await applyKerasText(st.text, st.file, s1, { rank: 20 });
+    const text1 = applyTextEdits(st.text, r1.edits);
+    const m1 = JSON.parse(text1) as { weightsManifest: { paths: string[]; weights: { name: string; shape: number[] }[] }[] };
+    assert.deepEqual(m1.weightsManifest[0].paths, [r1.shards[0].path]);
+    assert.deepEqual(m1.weightsManifest[0].weights.map((w) => w.name), ['myConv1/kernel', 'myConv1/bias', 'myConv2/kernel', 'myConv2/bias', 'myDense1_lr_u/kernel', 'myDense1/kernel', 'myDense1/bias', 'myDense2/kernel', 'myDense2/bias', 'myDense3/kernel', 'myDense3/bias']);
+    // myConv1 and myConv2 lead both files: the first 4·(150 + 6 + 2400 + 16) bytes are the same.
+    const lead = 4 * (150 + 6 + 2400 + 16);
+    assert.equal(Buffer.compare(Buffer.from(r1.shards[0].bytes.subarray(0, lead)), st.shards.get('mnist.weights.bin')!.subarray(0, lead)), 0);
+
+    // Unsaved: the text points at a shard that exists only in memory.
+    const s2 = (await passByName('low-rank')!.find(readKerasJsonText(text1, st.file), analyzeModel(readKerasJsonText(text1, st.file)))).find((x) => x.layers.includes('myDense2'));
+    assert.ok(s2);
+    await assert.rejects(applyKerasText(text1, st.file, s2, { rank: 10 }), /not available|missing/, 'without the pending shard the weights are absent');
+    const overlay = new Map([[path.join(st.dir, r1.shards[0].path), r1.shards[0].bytes]]);
+    const r2 = await applyKerasText(text1, st.file, s2, { rank: 10 }, { shards: overlay });
+    save(st, applyTextEdits(text1, r2.edits), r2.shards);
+    const m = await loadTfjsModel(st.file);
+    assert.equal(m.getLayer('myDense1_lr_u').getWeights()[0].shape[1], 20);
+    assert.equal(m.getLayer('myDense2_lr_u').getWeights()[0].shape[1], 10);
+  });
+
+  it('architecture-only JSON and weight-free passes: text edits only, no shard', async () => {
+    const { text, file } = { text: readFileSync(sharedFile('k2_advml_autoencoder_seq.json'), 'utf8'), file: sharedFile('k2_advml_autoencoder_seq.json') };
+    const model = readKerasJsonText(text, file);
+    const [s] = await passByName('low-rank')!.find(model, analyzeModel(model));
+    const r = await applyKerasText(text, file, s, s.at);
+    assert.ok(r.edits.length > 0);
+    assert.equal(r.shards.length, 0);
+    const st = setup('tfjs_k2_tensorspace_mobilenetv1.json');
+    dirs.push(st.dir);
+    const c = await suggestion(st.file, 'cleanup');
+    const rc = await applyKerasText(st.text, st.file, c, c.at);
+    assert.equal(rc.shards.length, 0);
+    assert.ok(!rc.edits.some((e) => e.content.includes('modellens-')), 'the manifest is left alone');
+  });
+});
