@@ -27,7 +27,7 @@ const steps = [
   ]),
   ['typecheck', bin('tsc'), ['-p', '.', '--noEmit'], true],
   ['unit', bin('mocha'), []],
-  ['webview', bin('mocha'), ['--no-config', '-r', 'tsx/cjs', '--timeout', '180000', 'test/webview/render.test.ts']],
+  ['webview', bin('mocha'), ['--no-config', '-r', 'tsx/cjs', '--timeout', '180000', 'test/webview/*.test.ts']],
   ['e2e', node, [path.join(ROOT, 'scripts/e2e/run.mjs'), '--skip-setup']],
 ];
 

@@ -1,0 +1,67 @@
+/**
+ * The graph view's overlays in a narrow panel (a graph opened beside a Keras JSON editor): the heat
+ * legend, the status line and the side panel must not cover one another. Screenshots go to test-results/.
+ * Needs /usr/bin/chromium (Debian package "chromium"); fails if it is missing.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Locator } from 'playwright-core';
+import { analyzeModel } from '../../src/core/analysis/analyze';
+import { loadModel } from '../../src/core/formats';
+import { findMotifs } from '../../src/core/motifs/index';
+import { buildBundle } from './bundle';
+import { openWebview, pageErrors, post } from './driver';
+import { CHROMIUM, CHROMIUM_ARGS, ROOT, startHarness, type Harness } from './harness';
+
+const OUT = path.join(ROOT, 'test-results');
+const KERAS = path.resolve(ROOT, '../shared/models/keras/k2_advml_autoencoder_seq.json');
+
+type Box = { x: number; y: number; width: number; height: number };
+const overlap = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+async function box(l: Locator, what: string): Promise<Box> {
+  const b = await l.boundingBox();
+  assert.ok(b && b.width > 0 && b.height > 0, `${what} is not visible`);
+  return b;
+}
+
+describe('graph webview layout in a narrow panel', function () {
+  this.timeout(180000);
+  let browser: Browser;
+  let harness: Harness;
+
+  before(async () => {
+    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
+    mkdirSync(OUT, { recursive: true });
+    await buildBundle();
+    harness = await startHarness();
+    browser = await chromium.launch({ headless: true, executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  });
+  after(async () => {
+    await browser?.close();
+    await harness?.close();
+  });
+
+  for (const theme of ['dark', 'light'] as const) {
+    for (const width of [520, 760]) {
+      it(`${theme}, ${width} px: heat legend, status line and side panel do not overlap; the legend fits the graph pane`, async () => {
+        // The batch dim bound as the extension does by default (modellens.defaultDims).
+        const a = analyzeModel(await loadModel(KERAS), { dims: { batch: 1 } });
+        const page = await openWebview(browser, harness, theme, { width, height: 800 });
+        // As the host does: the analysis, then the view state restored with it.
+        await post(page, { type: 'analysis', analysis: a, motifs: findMotifs(a) }, { final: true });
+        await post(page, { type: 'analysis', analysis: a, motifs: findMotifs(a), state: { metric: 'macs' } }, { final: true });
+        const legend = await box(page.locator('.legend.heat'), 'heat legend');
+        const status = await box(page.locator('#status'), 'status line');
+        const pane = await box(page.locator('.legend-host').locator('..'), 'graph pane');
+        assert.ok(!overlap(legend, status), `legend ${JSON.stringify(legend)} covers status ${JSON.stringify(status)}`);
+        assert.ok(legend.x >= pane.x && legend.x + legend.width <= pane.x + pane.width + 0.5, `legend ${JSON.stringify(legend)} overflows the graph pane ${JSON.stringify(pane)}`);
+        assert.ok(status.x + status.width <= pane.x + pane.width + 0.5, 'status line overflows the graph pane');
+        await page.screenshot({ path: path.join(OUT, `webview-narrow-${width}-${theme}.png`) });
+        assert.deepEqual(pageErrors(page), []);
+        await page.close();
+      });
+    }
+  }
+});
