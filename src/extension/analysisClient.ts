@@ -23,7 +23,12 @@ export class AnalysisClient implements vscode.Disposable {
   private readonly pool: WorkerPool<WorkerRequest, WorkerResponse>;
   private nextId = 1;
 
-  constructor(workerFile: string, timeoutMs: () => number, log: (msg: string) => void) {
+  /**
+   * `timeoutMs`: analyses, suggestions, previews, weight statistics. `applyTimeoutMs`: rewrites with
+   * weights (an SVD of every Dense layer of a VGG takes most of a minute here), which show progress
+   * and can be cancelled, so they get a limit of their own.
+   */
+  constructor(workerFile: string, timeoutMs: () => number, log: (msg: string) => void, private readonly applyTimeoutMs: () => number = timeoutMs) {
     this.pool = new WorkerPool(workerFile, timeoutMs, log);
   }
 
@@ -45,7 +50,8 @@ export class AnalysisClient implements vscode.Disposable {
 
   /** The rewrite with weights; cancelling terminates the worker (the document is untouched). */
   apply(input: ApplyInput, token?: vscode.CancellationToken, progress?: (fraction: number, message: string) => void): Promise<ApplyResponse> {
-    return this.send({ ...input, id: this.nextId++, type: 'apply' }, token, progress) as Promise<ApplyResponse>;
+    const limit = { ms: this.applyTimeoutMs(), setting: 'modellens.optimization.timeoutSeconds' };
+    return this.pool.send({ ...input, id: this.nextId++, type: 'apply' }, token, progress, limit) as Promise<ApplyResponse>;
   }
 
   private send(req: WorkerRequest, token?: vscode.CancellationToken, progress?: (fraction: number, message: string) => void): Promise<WorkerResponse> {

@@ -12,6 +12,7 @@ export interface Settings {
   hintsMinSavingsPercent: number;
   hintsMaxErrorPercent: number;
   timeoutMs: number;
+  applyTimeoutMs: number;
 }
 
 export function settings(scope?: vscode.Uri): Settings {
@@ -31,5 +32,6 @@ export function settings(scope?: vscode.Uri): Settings {
     hintsMinSavingsPercent: Math.max(0, c.get<number>('hints.minSavingsPercent', 10)),
     hintsMaxErrorPercent: Math.max(0, c.get<number>('hints.maxErrorPercent', 5)),
     timeoutMs: 1000 * Math.max(5, c.get<number>('analysis.timeoutSeconds', 120)),
+    applyTimeoutMs: 1000 * Math.max(5, c.get<number>('optimization.timeoutSeconds', 900)),
   };
 }

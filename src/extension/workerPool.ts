@@ -38,6 +38,8 @@ interface Job<Req, Res> {
   reject(e: Error): void;
   progress?: (fraction: number, message: string) => void;
   sub?: { dispose(): void };
+  /** This request's own time limit and the setting that sets it (else the pool's). */
+  limit?: { ms: number; setting: string };
 }
 
 export interface WorkerPoolOptions {
@@ -59,10 +61,10 @@ export class WorkerPool<Req extends PoolRequest, Res extends { id: number }> {
     private readonly opts: WorkerPoolOptions = { resourceLimits: { maxOldGenerationSizeMb: 4096 } },
   ) {}
 
-  send(req: Req, token?: CancelToken, progress?: Job<Req, Res>['progress']): Promise<Res> {
+  send(req: Req, token?: CancelToken, progress?: Job<Req, Res>['progress'], limit?: Job<Req, Res>['limit']): Promise<Res> {
     if (token?.isCancellationRequested) return Promise.reject(new CancelledError());
     return new Promise((resolve, reject) => {
-      const job: Job<Req, Res> = { req, resolve, reject, progress };
+      const job: Job<Req, Res> = { req, resolve, reject, progress, limit };
       job.sub = token?.onCancellationRequested(() => this.cancel(job));
       this.queue.push(job);
       this.pump();
@@ -100,11 +102,12 @@ export class WorkerPool<Req extends PoolRequest, Res extends { id: number }> {
       this.finish(job, () => job.resolve(this.failure(job, `analysis worker cannot start: ${(e as Error).message}`, 'bug')));
       return;
     }
-    const ms = this.timeoutMs();
+    const ms = job.limit?.ms ?? this.timeoutMs();
+    const setting = job.limit?.setting ?? 'modellens.analysis.timeoutSeconds';
     this.timer = setTimeout(() => {
       this.log(`analysis of ${job.req.file} exceeded ${ms} ms; worker terminated`);
       this.killWorker();
-      this.finish(job, () => job.resolve(this.failure(job, `analysis took longer than the time limit of ${limitText(ms)} (modellens.analysis.timeoutSeconds) and was stopped`, 'limit', ms)));
+      this.finish(job, () => job.resolve(this.failure(job, `${job.limit ? 'the optimization' : 'analysis'} took longer than the time limit of ${limitText(ms)} (${setting}) and was stopped`, 'limit', ms)));
     }, ms);
   }
 

@@ -101,6 +101,15 @@ describe('extension: analysis worker pool (real worker threads)', function () {
     });
   }
 
+  it('a request with a time limit of its own (apply) is held to it, and names its setting', async () => {
+    limits = [60_000];
+    const t0 = Date.now();
+    const stuck = await pool.send({ id: ++id, file: 'spin' }, undefined, undefined, { ms: 700, setting: 'modellens.optimization.timeoutSeconds' });
+    assert.ok(Date.now() - t0 < 5000, 'its own limit, not the pool\'s 60 s');
+    assert.deepEqual((stuck as PoolFailure).error, { message: 'the optimization took longer than the time limit of 700 ms (modellens.optimization.timeoutSeconds) and was stopped', code: 'limit' });
+    assert.equal(ok(await send('b')).file, 'b');
+  });
+
   it('requests queued behind a stuck one run on the replacement worker', async () => {
     limits = [700];
     const [stuck, after] = await Promise.all([send('spin'), send('after')]);
