@@ -10,6 +10,9 @@ import type { ModelDiagnostics } from './diagnostics';
 import { looksLikeKerasJson } from './kerasDetect';
 import type { AnalyzeResponse, SuggestResponse, WeightStatsResponse } from './workerProtocol';
 
+/** Weight statistics quicker than this need no notification (a status bar spinner is enough). */
+const WEIGHT_STATS_NOTIFY_MS = 1500;
+
 interface HintEntry {
   version: number;
   result: Promise<SuggestResponse | undefined>;
@@ -60,13 +63,32 @@ export class ModelStore implements vscode.Disposable {
     return this.run(uri, version, progress, () => ({ file: uri.fsPath, bytes }));
   }
 
-  /** One layer's weight statistics, from the worker (unsaved content when given). */
+  /**
+   * One layer's weight statistics, from the worker (unsaved content when given). A spinner in the
+   * status bar; when it takes longer than a moment (a 100M-weight Dense layer), a notification with
+   * Cancel too, so that a quick click on a small layer does not flash one.
+   */
   weightStats(uri: vscode.Uri, layerId: string, content: { text?: string; bytes?: Uint8Array } = {}): Promise<WeightStatsResponse> {
-    return Promise.resolve(
-      vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'ModelLens: weight statistics' }, () =>
-        this.client.weightStats({ file: uri.fsPath, ...content, layerId }),
-      ),
+    const cts = new vscode.CancellationTokenSource();
+    const p = this.client.weightStats({ file: uri.fsPath, ...content, layerId }, cts.token).then(
+      (r) => r,
+      (e): WeightStatsResponse => {
+        if (e instanceof CancelledError) return { id: 0, ok: false, error: { message: 'weight statistics cancelled', code: 'cancelled' }, ms: 0 };
+        throw e;
+      },
     );
+    const settled = p.then(() => undefined, () => undefined);
+    void vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'ModelLens: weight statistics' }, () => settled);
+    const timer = setTimeout(() => {
+      void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `ModelLens: weight statistics of ${layerId}`, cancellable: true }, (_p, token) => {
+        token.onCancellationRequested(() => cts.cancel());
+        return settled;
+      });
+    }, WEIGHT_STATS_NOTIFY_MS);
+    return p.finally(() => {
+      clearTimeout(timer);
+      cts.dispose();
+    });
   }
 
   /**
