@@ -3,8 +3,17 @@ import { ModelError } from '../errors';
 import type { LazyTensor, TensorSource } from '../ir/tensor';
 import { elementCount } from '../ir/tensor';
 
+/**
+ * Elements of one tensor whose values may be read into memory (weight statistics, passes): 2^28 is
+ * 1 GiB of float32 (plus its bytes), above the largest single weight of real models (a 256K x 1K
+ * embedding). Larger ones are refused with a reason instead of exhausting the worker.
+ */
+export const MAX_READ_ELEMENTS = 2 ** 28;
+
 /** The tensor's bytes, read from its file range on demand (readers never load them). */
-export async function readTensorBytes(t: LazyTensor): Promise<Uint8Array> {
+export async function readTensorBytes(t: LazyTensor, maxElements = MAX_READ_ELEMENTS): Promise<Uint8Array> {
+  const n = elementCount(t);
+  if (n > maxElements) throw new ModelError(`tensor "${t.name}" has ${n} elements, too many to read its values (limit ${maxElements})`, 'limit');
   return readSourceBytes(t.source, t.name);
 }
 
@@ -41,8 +50,8 @@ export async function readSourceBytes(s: TensorSource, name: string): Promise<Ui
  * Values as float32. Bytes are little-endian as ONNX stores them; DataView reads keep that true on any
  * host and work on unaligned inline bytes.
  */
-export async function toFloat32(t: LazyTensor): Promise<Float32Array> {
-  const b = await readTensorBytes(t);
+export async function toFloat32(t: LazyTensor, maxElements = MAX_READ_ELEMENTS): Promise<Float32Array> {
+  const b = await readTensorBytes(t, maxElements);
   return bytesToFloat32(b, t.dtype, elementCount(t), t.name);
 }
 

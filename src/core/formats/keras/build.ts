@@ -16,7 +16,15 @@ export type WeightLocator = (weightName: string, dims: number[], layer: string, 
 export interface BuildOptions {
   locate?: WeightLocator;
   absentReason: string;
+  /** Layer calls after flattening nested models (default MAX_KERAS_NODES). */
+  maxNodes?: number;
 }
+
+/**
+ * Real Keras models have at most tens of thousands of layer calls. A nested model called twice in a
+ * model called twice ... doubles per level: a 5 KB config can expand to billions of nodes.
+ */
+export const MAX_KERAS_NODES = 100_000;
 
 const DTYPES: Record<string, DType> = {
   float32: 'float32', float16: 'float16', bfloat16: 'bfloat16', float64: 'float64', int32: 'int32', int64: 'int64',
@@ -48,6 +56,9 @@ export class GraphBuilder {
   constructor(private readonly opts: BuildOptions) {}
 
   build(m: KModel): Graph {
+    const max = this.opts.maxNodes ?? MAX_KERAS_NODES;
+    const n = expandedCalls(m, new Map());
+    if (n > max) throw new ModelError(`the model expands to ${n >= 2 ** 53 ? 'over 2^53' : n} layer calls once nested models are flattened (limit ${max})`, 'limit');
     const outs = this.emitModel(m, null, [], '', []);
     const outputs: ValueInfo[] = outs.map((v) => ({ name: v, ...(this.types.get(v) ?? { dtype: 'float32' as DType }) }));
     const valueInfo = new Map<string, ValueInfo>();
@@ -258,6 +269,21 @@ export class GraphBuilder {
     }
     return name;
   }
+}
+
+/** Nodes the builder would emit: each call of a nested model emits all of its layers' calls. */
+function expandedCalls(m: KModel, memo: Map<KModel, number>): number {
+  const known = memo.get(m);
+  if (known !== undefined) return known;
+  let n = 0;
+  for (const l of m.layers) {
+    if (l.className === 'InputLayer') continue;
+    const calls = m.sequential ? 1 : l.calls.length;
+    n += calls * (l.model ? expandedCalls(l.model, memo) : 1);
+  }
+  n = Math.min(n, 2 ** 53);
+  memo.set(m, n);
+  return n;
 }
 
 /**

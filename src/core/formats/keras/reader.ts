@@ -1,6 +1,6 @@
 // Keras JSON of every dialect (Keras 1/2/3 to_json, bare get_config, double-encoded, tfjs model.json)
 // -> IR Model. Weights are located, never read.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelError } from '../../errors';
 import type { Model } from '../../ir/graph';
@@ -26,12 +26,21 @@ export async function readKerasJsonFile(file: string): Promise<Model> {
   const abs = path.resolve(file);
   let buf: Buffer;
   try {
+    // Declined before reading: a multi-gigabyte "JSON" must not be loaded to find out it is too big.
+    const size = (await stat(abs)).size;
+    if (size > MAX_JSON_BYTES) throw new ModelError(`Keras JSON is ${mb(size)} (limit ${mb(MAX_JSON_BYTES)})`, 'limit');
     buf = await readFile(abs);
   } catch (e) {
+    if (e instanceof ModelError) throw e;
     throw new ModelError(`cannot read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'io');
   }
-  if (buf.length > MAX_JSON_BYTES) throw new ModelError(`Keras JSON larger than ${MAX_JSON_BYTES / 2 ** 20} MB`, 'limit');
+  if (buf.length > MAX_JSON_BYTES) throw new ModelError(`Keras JSON is ${mb(buf.length)} (limit ${mb(MAX_JSON_BYTES)})`, 'limit');
   return readKerasJsonText(buf.toString('utf8'), abs);
+}
+
+function mb(bytes: number): string {
+  const v = bytes / 2 ** 20;
+  return `${Number.isInteger(v) ? v : v.toFixed(1)} MB`;
 }
 
 /** Parses Keras JSON text of any dialect into the IR. `file` is used for messages and shard paths. */

@@ -183,7 +183,7 @@ class OnnxWalker {
   }
 
   private node(nf: Field, depth: number, index: number, used: Set<string>): Node {
-    if (++this.nodes > this.limits.maxNodes) throw new ModelError(`the model has more than ${this.limits.maxNodes} nodes`, 'limit');
+    if (++this.nodes > this.limits.maxNodes) throw new ModelError(`the model has more than ${this.limits.maxNodes} nodes, subgraphs included (limit ${this.limits.maxNodes})`, 'limit');
     const extra: OnnxExtra = {};
     const n: Node = { id: '', name: '', opType: '', domain: '', inputs: [], outputs: [], attrs: {}, source: { offset: nf.at, length: nf.end - nf.at } };
     eachField(this.win, nf.at, nf.end, 'NodeProto', (f) => {
@@ -312,7 +312,7 @@ class OnnxWalker {
   }
 
   private tensor(tf: Field, what: string): LazyTensor {
-    if (++this.tensors > this.limits.maxTensors) throw new ModelError(`the model has more than ${this.limits.maxTensors} tensors`, 'limit');
+    if (++this.tensors > this.limits.maxTensors) throw new ModelError(`the model has more than ${this.limits.maxTensors} tensors (initializers and tensor attributes; limit ${this.limits.maxTensors})`, 'limit');
     const extra: OnnxExtra = {};
     const dims: number[] = [];
     let code: number | undefined;
@@ -355,7 +355,7 @@ class OnnxWalker {
     let n = 1;
     for (const d of dims) {
       n *= d;
-      if (n > Number.MAX_SAFE_INTEGER) throw new ModelError(`tensor "${label}" has absurd dims [${dims.join(', ')}]: element count overflows`);
+      if (n > Number.MAX_SAFE_INTEGER) throw new ModelError(`tensor "${label}" has absurd dims [${dims.join(', ')}]: element count overflows (limit 2^53)`, 'limit');
     }
     const dtype = dtypeFromOnnx(code);
     if (dtype === 'unknown') {
@@ -401,7 +401,7 @@ class OnnxWalker {
     }
     if (f.wt !== LEN) throw new ModelError(`corrupt ${what} at offset ${f.tagAt}: wire type ${f.wt}`);
     const len = f.end - f.at;
-    if (len * 8 > this.limits.maxDecodedBytes) throw new ModelError(`${what} at offset ${f.at} is ${len} bytes, over the decode limit`, 'limit');
+    if (len * 8 > this.limits.maxDecodedBytes) throw new ModelError(`${what} at offset ${f.at} is ${len} bytes, over the decode limit of ${Math.floor(this.limits.maxDecodedBytes / 8)} packed bytes`, 'limit');
     if (wt === I32) {
       if (len % 4) throw new ModelError(`corrupt ${what} at offset ${f.at}: packed floats of ${len} bytes`);
       const u = this.win.bytes(f.at, len);
