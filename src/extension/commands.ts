@@ -1,4 +1,5 @@
 /** The commands ModelLens contributes, and the graph panels opened for Keras JSON text documents. */
+import path from 'node:path';
 import * as vscode from 'vscode';
 import type { KnobValues, Suggestion } from '../core/passes/types';
 import { CancelledError } from './analysisClient';
@@ -8,6 +9,7 @@ import type { HintService } from './hintService';
 import { knobValues, previewView, toHintView } from './hints';
 import type { ModelStore } from './modelStore';
 import { writeAtomic } from './onnxDocument';
+import type { PendingShards } from './pendingShards';
 import { KERAS_BINARY_VIEW_TYPE, type ModelEditorProvider, ONNX_VIEW_TYPE } from './onnxEditor';
 import { PREVIEW_VIEW_TYPE, PreviewPanel } from './previewPanel';
 import { ModelStatusBar } from './statusBar';
@@ -19,6 +21,8 @@ export interface CommandDeps {
   hints: HintService;
   onnx: ModelEditorProvider;
   kerasBinary: ModelEditorProvider;
+  /** New tfjs weight shards of applied Keras edits, written when their model.json is saved. */
+  shards: PendingShards;
   refreshLenses(): void;
   log(msg: string): void;
   output: vscode.OutputChannel;
@@ -257,14 +261,25 @@ export class Commands implements vscode.Disposable {
     }
   }
 
-  /** Keras JSON: the writer's minimal text edits as one WorkspaceEdit (one Ctrl+Z undoes it). */
+  /**
+   * Keras JSON: the writer's minimal text edits as one WorkspaceEdit (one Ctrl+Z undoes it). For a tfjs
+   * model.json with weights the edit also repoints weightsManifest at a new shard, whose bytes wait in
+   * memory until the document is saved (pendingShards.ts); an undo brings back the original manifest.
+   */
   private async applyKeras(uri: vscode.Uri, s: Suggestion, kv: KnobValues): Promise<boolean> {
     const doc = await vscode.workspace.openTextDocument(uri);
     const version = doc.version;
     const text = doc.getText();
     try {
-      const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `ModelLens: ${s.title}`, cancellable: true }, (_p, token) =>
-        this.d.store.client.apply({ file: uri.fsPath, text, dims: settings(uri).defaultDims, suggestion: s, knobs: kv }, token));
+      const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `ModelLens: ${s.title}`, cancellable: true }, (progress, token) => {
+        let last = 0;
+        // Shards of an earlier, unsaved apply: the worker reads them as if they were on disk.
+        const shards = this.d.shards.referenced(uri, text);
+        return this.d.store.client.apply({ file: uri.fsPath, text, shards, dims: settings(uri).defaultDims, suggestion: s, knobs: kv }, token, (f, message) => {
+          progress.report({ increment: Math.max(0, 100 * f - last), message });
+          last = Math.max(last, 100 * f);
+        });
+      });
       if (!r.ok || !r.edits) {
         void vscode.window.showErrorMessage(`ModelLens: cannot apply ${passName(s)}: ${r.ok ? 'no edits' : r.error.message}`);
         return false;
@@ -273,10 +288,17 @@ export class Commands implements vscode.Disposable {
         void vscode.window.showWarningMessage('ModelLens: the document changed while the optimization ran; nothing was applied.');
         return false;
       }
+      // Held before the edit lands: a save right after it must find them.
+      const shards = (r.shards ?? []).map((x) => ({ path: path.resolve(path.dirname(uri.fsPath), x.path), bytes: x.bytes }));
+      if (shards.length) this.d.shards.add(uri, shards);
       const we = new vscode.WorkspaceEdit();
       for (const e of r.edits) we.replace(uri, new vscode.Range(doc.positionAt(e.offset), doc.positionAt(e.offset + e.length)), e.content);
       const ok = await vscode.workspace.applyEdit(we, { isRefactoring: false });
-      if (ok) this.d.log(`applied ${s.id} at ${JSON.stringify(kv)} to ${uri.fsPath} (${r.edits.length} edits)`);
+      if (ok) {
+        const worst = r.errors.length ? Math.max(...r.errors.map((e) => e.relError)) : undefined;
+        this.d.log(`applied ${s.id} at ${JSON.stringify(kv)} to ${uri.fsPath} (${r.edits.length} edits${shards.length ? `; new weights in ${shards.map((x) => path.basename(x.path)).join(', ')}, written on save` : ''}${worst !== undefined ? `; worst weight error ${(100 * worst).toFixed(2)}%` : ''})`);
+        if (shards.length) vscode.window.setStatusBarMessage(`ModelLens: the new weights are written to ${path.basename(shards[0].path)} when you save`, 8000);
+      }
       return ok;
     } catch (e) {
       if (e instanceof CancelledError) return false;

@@ -17,7 +17,7 @@ import { tensorStats } from '../core/tensor/stats';
 import type { LazyTensor } from '../core/ir/tensor';
 import type { WeightStats } from '../../webview/protocol';
 import { ModelError } from '../core/errors';
-import { kerasTextEdits } from '../core/formats/keras/writer';
+import { applyKerasText } from '../core/formats/keras/tfjsApply';
 import { writeOnnx } from '../core/formats/onnx/writer';
 import { diffAnalyses } from '../core/passes/delta';
 import { passByName, suggestAll } from '../core/passes/registry';
@@ -69,15 +69,19 @@ export async function runPreview(req: PreviewRequest): Promise<PreviewResponse> 
 export async function runApply(req: ApplyRequest, progress: (f: number, msg: string) => void): Promise<ApplyResponse> {
   const t0 = Date.now();
   try {
+    if (req.text !== undefined) {
+      // Keras JSON is edited as text: minimal edits of the affected layers (the user's formatting stays);
+      // a tfjs model.json with weights also gets a new manifest and the new shard's bytes. Read in place,
+      // not from a temporary copy, so the shards beside the file (or still unsaved ones) are found.
+      const overlay = new Map((req.shards ?? []).map((s) => [s.path, s.bytes]));
+      const k = await applyKerasText(req.text, req.file, req.suggestion, req.knobs, { shards: overlay, onProgress: progress });
+      return { id: req.id, ok: true, edits: k.edits, shards: k.shards, errors: k.errors, ms: Date.now() - t0 };
+    }
     const r = await withContentFile(req, async (file) => {
       const model = await loadModel(file);
       const pass = passByName(req.suggestion.pass);
       if (!pass) throw new ModelError(`unknown pass ${req.suggestion.pass}`);
-      if (model.format !== 'onnx') {
-        // Keras JSON is edited as text: a few minimal edits of the affected layers (the user's formatting stays).
-        if (req.text === undefined) throw new ModelError('binary Keras models (.keras, .h5) are read-only in ModelLens', 'unsupported');
-        return { edits: kerasTextEdits(req.text, model, req.suggestion, req.knobs), errors: [] as LayerError[], bytes: undefined };
-      }
+      if (model.format !== 'onnx') throw new ModelError('binary Keras models (.keras, .h5) are read-only in ModelLens', 'unsupported');
       const errors: LayerError[] = [];
       const rewritten = await pass.rewrite(model, req.suggestion, req.knobs, { withWeights: true, onError: (e) => errors.push(e), onProgress: progress });
       progress(1, 'writing the model');
@@ -90,7 +94,7 @@ export async function runApply(req: ApplyRequest, progress: (f: number, msg: str
         await rm(dir, { recursive: true, force: true });
       }
     });
-    return { id: req.id, ok: true, bytes: r.bytes, edits: 'edits' in r ? r.edits : undefined, errors: r.errors, ms: Date.now() - t0 };
+    return { id: req.id, ok: true, bytes: r.bytes, errors: r.errors, ms: Date.now() - t0 };
   } catch (e) {
     return { id: req.id, ok: false, error: toWorkerError(e), ms: Date.now() - t0 };
   }

@@ -13,6 +13,7 @@ import { HintService } from './hintService';
 import type { PreviewView } from '../../webview/protocol';
 import { JSON_SELECTOR, KerasHoverProvider, KerasLensProvider } from './kerasLenses';
 import { ModelStore } from './modelStore';
+import { PendingShards } from './pendingShards';
 import type { OnnxDocument } from './onnxDocument';
 import { KERAS_BINARY_VIEW_TYPE, ModelEditorProvider, ONNX_VIEW_TYPE } from './onnxEditor';
 import { ModelStatusBar } from './statusBar';
@@ -46,10 +47,11 @@ export function activate(context: vscode.ExtensionContext): ModelLensApi {
   onnx.hints = hints;
   kerasBinary.hints = hints;
   const lenses = new KerasLensProvider(store, hints);
-  const commands = new Commands({ extensionUri: context.extensionUri, store, hints, onnx, kerasBinary, refreshLenses: () => lenses.refresh(), log, output });
+  const shards = new PendingShards(log);
+  const commands = new Commands({ extensionUri: context.extensionUri, store, hints, onnx, kerasBinary, shards, refreshLenses: () => lenses.refresh(), log, output });
 
   context.subscriptions.push(
-    output, client, diagnostics, store, onnx, kerasBinary, commands,
+    output, client, diagnostics, store, onnx, kerasBinary, commands, shards,
     vscode.window.registerCustomEditorProvider(ONNX_VIEW_TYPE, onnx, { supportsMultipleEditorsPerDocument: true, webviewOptions: { retainContextWhenHidden: false } }),
     vscode.window.registerCustomEditorProvider(KERAS_BINARY_VIEW_TYPE, kerasBinary, { supportsMultipleEditorsPerDocument: true }),
     vscode.languages.registerCodeLensProvider(JSON_SELECTOR, lenses),

@@ -21,6 +21,8 @@ port.on('message', (req: WorkerRequest) => {
       last = now;
       port.postMessage({ id: req.id, progress: f, message });
     };
-    void runApply(req, progress).then((res) => port.postMessage(res, res.ok && res.bytes ? [res.bytes.buffer as ArrayBuffer] : []));
+    // The new model (or shard) bytes move to the host instead of being copied.
+    const moved = (res: Awaited<ReturnType<typeof runApply>>) => (res.ok ? [res.bytes, ...(res.shards ?? []).map((s) => s.bytes)].filter((b): b is Uint8Array => !!b).map((b) => b.buffer as ArrayBuffer) : []);
+    void runApply(req, progress).then((res) => port.postMessage(res, [...new Set(moved(res))]));
   }
 });

@@ -60,6 +60,8 @@ export interface ApplyRequest {
   file: string;
   text?: string;
   bytes?: Uint8Array;
+  /** tfjs shards an earlier apply produced that are not saved yet (absolute path), read instead of the disk. */
+  shards?: { path: string; bytes: Uint8Array }[];
   dims: Record<string, number>;
   suggestion: Suggestion;
   knobs: KnobValues;
@@ -108,5 +110,10 @@ export type PreviewResponse =
   | { id: number; ok: false; error: WorkerError; ms: number };
 
 export type ApplyResponse =
-  | { id: number; ok: true; bytes?: Uint8Array; edits?: { offset: number; length: number; content: string }[]; errors: LayerError[]; ms: number }
+  | {
+    id: number; ok: true; bytes?: Uint8Array; edits?: { offset: number; length: number; content: string }[];
+    /** New tfjs shard files the edited model.json points at (path relative to it), to write when it is saved. */
+    shards?: { path: string; bytes: Uint8Array }[];
+    errors: LayerError[]; ms: number;
+  }
   | { id: number; ok: false; error: WorkerError; ms: number };

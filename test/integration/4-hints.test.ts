@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import * as vscode from 'vscode';
+import { readKerasJsonFile } from '../../src/core/formats/keras/reader';
 import type { Suggestion } from '../../src/core/passes/types';
-import { activeCustomTab, api, closeAll, sample, waitFor } from './helpers';
+import { activeCustomTab, api, closeAll, sample, waitFor, workspaceDir } from './helpers';
 
 async function suggestions(uri: vscode.Uri): Promise<Suggestion[]> {
   const ml = await api();
@@ -54,8 +56,8 @@ suite('optimization hints', () => {
     const v2 = ml.previews().find((x) => x.hintId === hintId)!.view!;
     assert.ok(v2.after.params < v.after.params, `ratio 0.1 (${v2.after.params}) saves more than 0.25 (${v.after.params})`);
 
-    // VGG-16's model.json lists its weights in weightsManifest: the writer refuses a weight-changing
-    // edit there (the shards would go stale), and the text stays as it was.
+    // VGG-16's model.json lists its weights in weightsManifest, but its 132 shards are not in the
+    // workspace: a weight-changing apply needs them and fails with a message; the text stays as it was.
     const applied = await vscode.commands.executeCommand('modellens.applyHint', uri, hintId);
     if (applied) {
       assert.notEqual(doc.getText(), text);
@@ -92,6 +94,50 @@ suite('optimization hints', () => {
     await vscode.commands.executeCommand('undo');
     await waitFor('undo of the Keras edit', () => doc.getText() === text);
     assert.equal(doc.getText(), text, 'undo restores the text byte-for-byte');
+  });
+
+  test('tfjs model.json with shards: apply changes only the text; save writes the new shard before the JSON; undo + save gives the original back', async function () {
+    this.timeout(120000);
+    const dir = path.join(workspaceDir(), `tfjs-shards-${process.pid}-${Date.now()}`);
+    const { json, weights } = tinyTfjsModel();
+    mkdirSync(dir);
+    const file = path.join(dir, 'model.json');
+    writeFileSync(file, json);
+    writeFileSync(path.join(dir, 'weights.bin'), weights);
+    try {
+      const uri = vscode.Uri.file(file);
+      const doc = await vscode.workspace.openTextDocument(uri);
+      await vscode.window.showTextDocument(doc);
+      const before = await readKerasJsonFile(file);
+      const s = await waitFor('the bn-fold suggestion', async () => (await suggestions(uri)).find((x) => x.pass === 'bn-fold'));
+      assert.equal(await vscode.commands.executeCommand('modellens.applyHint', uri, s.id), true);
+      const edited = doc.getText();
+      const shard = (JSON.parse(edited) as { weightsManifest: { paths: string[] }[] }).weightsManifest[0].paths[0];
+      assert.match(shard, /^model\.modellens-[0-9a-f]{12}\.bin$/);
+      assert.ok(!existsSync(path.join(dir, shard)), 'nothing is written before the save');
+      assert.equal(readFileSync(file, 'utf8'), json, 'the model.json on disk is untouched before the save');
+      assert.ok(edited.includes('"weightsManifest": [\n    {\n      "paths": [\n        "model.modellens-'), 'the new manifest is written in the file\'s 2-space style');
+
+      await vscode.commands.executeCommand('workbench.action.files.save');
+      await waitFor('the saved model.json', () => readFileSync(file, 'utf8') === edited);
+      assert.ok(existsSync(path.join(dir, shard)), 'the shard is on disk by the time the JSON naming it is');
+      assert.equal(Buffer.compare(readFileSync(path.join(dir, 'weights.bin')), weights), 0, 'the original shard is untouched');
+      const after = await readKerasJsonFile(file);
+      assert.ok([...after.graph.initializers.values()].every((t) => t.source.kind === 'file'), 'every weight is found in the new shard');
+      const count = (m: typeof before) => [...m.graph.initializers.values()].reduce((n, t) => n + t.dims.reduce((a, b) => a * b, 1), 0);
+      assert.equal(count(after) - count(before), s.delta.params, 'the predicted params delta');
+
+      await vscode.window.showTextDocument(doc);
+      await vscode.commands.executeCommand('undo');
+      await waitFor('undo of the Keras edit', () => doc.getText() === json);
+      await vscode.commands.executeCommand('workbench.action.files.save');
+      await waitFor('the original saved back', () => readFileSync(file, 'utf8') === json);
+      const back = await readKerasJsonFile(file);
+      assert.ok([...back.graph.initializers.values()].every((t) => t.source.kind === 'file'), 'the original model.json still finds its weights');
+    } finally {
+      await closeAll();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('ONNX: apply low-rank changes the document, re-analysis shows the predicted delta, undo restores the bytes', async function () {
@@ -135,3 +181,23 @@ suite('optimization hints', () => {
     await waitFor('undo', async () => Buffer.compare(Buffer.from(await doc.content()), Buffer.from(original)) === 0);
   });
 });
+
+/** A tfjs layers-model (Dense → BatchNormalization → Dense) with its weights in one shard. */
+function tinyTfjsModel(): { json: string; weights: Buffer } {
+  const zeros = { class_name: 'Zeros', config: {} };
+  const layers = [
+    { class_name: 'Dense', config: { name: 'd1', units: 64, activation: 'linear', use_bias: true, kernel_initializer: zeros, bias_initializer: zeros, batch_input_shape: [null, 32], dtype: 'float32', trainable: true } },
+    { class_name: 'BatchNormalization', config: { name: 'bn', axis: -1, momentum: 0.99, epsilon: 0.001, center: true, scale: true, trainable: true } },
+    { class_name: 'Dense', config: { name: 'd2', units: 10, activation: 'softmax', use_bias: true, kernel_initializer: zeros, bias_initializer: zeros, trainable: true } },
+  ];
+  const specs: [string, number[]][] = [['d1/kernel', [32, 64]], ['d1/bias', [64]], ['bn/gamma', [64]], ['bn/beta', [64]], ['bn/moving_mean', [64]], ['bn/moving_variance', [64]], ['d2/kernel', [64, 10]], ['d2/bias', [10]]];
+  const values = specs.flatMap(([name, shape]) => Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_v, i) => (name.endsWith('variance') ? 0.5 + Math.abs(Math.sin(i)) : 0.1 * Math.sin(i * 1.7 + name.length))));
+  const json = JSON.stringify({
+    modelTopology: { class_name: 'Sequential', config: { name: 'tiny', layers }, keras_version: 'tfjs-layers 4.22.0', backend: 'tensor_flow.js' },
+    format: 'layers-model',
+    generatedBy: 'TensorFlow.js tfjs-layers v4.22.0',
+    convertedBy: null,
+    weightsManifest: [{ paths: ['weights.bin'], weights: specs.map(([name, shape]) => ({ name, shape, dtype: 'float32' })) }],
+  }, null, 2);
+  return { json, weights: Buffer.from(new Float32Array(values).buffer) };
+}

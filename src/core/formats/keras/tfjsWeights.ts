@@ -1,6 +1,7 @@
 // Locates the weights of a tfjs layers-model in its binary shards without reading them.
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { parse } from 'jsonc-parser';
 import { ModelError } from '../../errors';
 import type { DType } from '../../ir/dtype';
 import type { TensorSource } from '../../ir/tensor';
@@ -130,6 +131,18 @@ function readRange(f: string, offset: number, length: number): Uint8Array {
   const all = readFileSync(f);
   if (offset + length > all.length) throw new ModelError(`${path.basename(f)} ends before byte ${offset + length}`, 'io');
   return all.subarray(offset, offset + length);
+}
+
+/**
+ * Absolute paths of the shard files a model.json text's weightsManifest names, in order; [] for text
+ * that is no tfjs model (or does not parse). What a save must find on disk for the model to load.
+ */
+export function manifestShardPaths(text: string, file: string): string[] {
+  const v = parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) as unknown;
+  const m = isObject(v) ? v.weightsManifest : undefined;
+  if (!Array.isArray(m)) return [];
+  const dir = path.dirname(path.resolve(file));
+  return m.flatMap((g) => (isObject(g) && Array.isArray(g.paths) ? g.paths.filter((p): p is string => typeof p === 'string').map((p) => path.resolve(dir, p)) : []));
 }
 
 function lastTwo(n: string): string {
