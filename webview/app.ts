@@ -11,15 +11,17 @@ import type { Scene, SceneNode } from './graph/scene';
 import { ancestorsOf, autoExpanded, buildHierarchy, visibleGraph, type Hierarchy, type VisibleGraph } from './model/collapse';
 import { countValue, human, shapeText } from './model/format';
 import { buildGraphModel, displayName, type GNode, type GraphModel } from './model/graphModel';
+import { indexMeasured, layerTime, msText, type MeasuredIndex } from './model/measured';
 import { heatScale, METRIC_LABEL, metricText, metricValue } from './model/metrics';
 import type { OpFamily } from './model/opFamily';
 import { reportCsv, reportJson, reportMarkdown } from './model/report';
 import { groupDetails, layerDetails, type StatsState } from './panels/details';
 import { legend } from './panels/legend';
+import { measureButton, type MeasureButton } from './panels/measureButton';
 import { summaryPanel } from './panels/summary';
 import {
   HEAT_METRICS, PROTOCOL_VERSION, parseHostMessage, parseViewState,
-  type ExportFormat, type HeatMetric, type HintView, type HostToWebview, type ViewState, type WebviewToHost,
+  type ExportFormat, type HeatMetric, type HintView, type HostToWebview, type MeasuredTimes, type ViewState, type WebviewToHost,
 } from './protocol';
 
 type AnalysisMsg = Extract<HostToWebview, { type: 'analysis' }>;
@@ -56,6 +58,8 @@ export class App {
   private matches: string[] = [];
   private matchIndex = -1;
   private stats = new Map<string, StatsState>();
+  /** The last benchmark's per-node times, mapped onto this analysis (the "measured time" heat). */
+  private measured: MeasuredIndex | undefined;
   private layoutSeq = 0;
   private paintSeq = 0;
   private received = 0;
@@ -65,6 +69,7 @@ export class App {
   private els: {
     title: HTMLElement; search: HTMLInputElement; searchCount: HTMLElement; metric: HTMLSelectElement;
     shapes: HTMLInputElement; aux: HTMLInputElement; motifs: HTMLInputElement; legend: HTMLElement; status: HTMLElement;
+    timeOption: HTMLElement & { disabled: boolean }; measure: MeasureButton;
     overlay: HTMLElement; side: HTMLElement; tabDetails: HTMLElement; tabSummary: HTMLElement; graphPane: HTMLElement;
   };
 
@@ -117,6 +122,11 @@ export class App {
     const metric = h('vscode-single-select', { attrs: { id: 'metric', 'aria-label': 'Colour by' } },
       ...HEAT_METRICS.map((m) => h('vscode-option', { text: m === 'none' ? 'Colour: op family' : `Heat: ${METRIC_LABEL[m]}`, attrs: { value: m } }))) as unknown as HTMLSelectElement;
     metric.addEventListener('change', () => this.setMetric(metric.value as HeatMetric));
+    // Selectable only once a benchmark sent times (setMeasured enables it).
+    const timeOption = metric.querySelector('vscode-option[value="time"]') as HTMLElement & { disabled: boolean };
+    timeOption.disabled = true;
+    timeOption.title = 'Run Measure first: times come from running the model';
+    const measure = measureButton(() => this.post({ type: 'measure' }));
     const check = (label: string, id: string, on: (v: boolean) => void): HTMLInputElement => {
       const c = h('vscode-checkbox', { attrs: { label, id } }) as unknown as HTMLInputElement;
       c.addEventListener('change', () => on(c.checked));
@@ -136,7 +146,7 @@ export class App {
     const toolbar = h('header', { class: 'toolbar' },
       title,
       h('div', { class: 'search-box' }, search, searchCount),
-      metric, shapes, aux, motifs,
+      metric, measure.el, shapes, aux, motifs,
       h('div', { class: 'spacer' }),
       btn('Collapse', 'Collapse all groups', () => this.collapseAll()),
       btn('Expand', 'Expand all groups', () => this.expandAll()),
@@ -152,7 +162,7 @@ export class App {
     tabSummary.addEventListener('click', () => this.showPanel('summary'));
     const side = h('div', { class: 'side-body' });
     this.root.append(toolbar, h('div', { class: 'main' }, graphPane, h('aside', { class: 'side' }, h('div', { class: 'tabs' }, tabSummary, tabDetails), side)));
-    return { title, search, searchCount, metric, shapes, aux, motifs, legend: legendHost, status, overlay, side, tabDetails, tabSummary, graphPane };
+    return { title, search, searchCount, metric, shapes, aux, motifs, legend: legendHost, status, overlay, side, tabDetails, tabSummary, graphPane, timeOption, measure };
   }
 
   private post(m: WebviewToHost): void {
@@ -208,7 +218,31 @@ export class App {
       case 'error':
         this.showOverlay(m.message, true);
         break;
+      case 'measured':
+        this.setMeasured(m.measured, 'fresh');
+        break;
+      case 'measureState':
+        this.els.measure.set(m);
+        break;
     }
+  }
+
+  /**
+   * Per-node times of a benchmark: mapped onto the current analysis (ids of no layer are dropped and
+   * counted), the "measured time" option enabled, and the host told how many landed. A fresh result
+   * switches the heat to it (the user just asked for it); with a new analysis ('load') the caller draws.
+   */
+  private setMeasured(t: MeasuredTimes | undefined, how: 'fresh' | 'load'): void {
+    this.measured = t && this.analysis ? indexMeasured(this.analysis, t) : undefined;
+    this.els.timeOption.disabled = !this.measured;
+    this.els.timeOption.title = this.measured ? `Measured: ${msText(this.measured.times.medianMs)} median` : 'Run Measure first: times come from running the model';
+    if (!this.measured) return;
+    this.post({ type: 'measuredShown', mapped: this.measured.mapped, ignored: this.measured.ignored });
+    if (how === 'load') return;
+    if (this.state.metric !== 'time') {
+      this.showMetric('time');
+      this.setMetric('time');
+    } else this.redraw();
   }
 
   private showOverlay(text: string | undefined, error = false): void {
@@ -225,13 +259,14 @@ export class App {
     this.attributes = m.attributes ?? {};
     this.title = m.title ?? (m.analysis.file.split(/[\\/]/).pop() ?? '');
     this.stats.clear();
+    this.setMeasured(m.measured, 'load');
     if (m.state) this.state = { ...this.state, ...m.state };
     // Only a transform saved before this load is restored; the quick first paint also sets one.
     this.restoreTransform = this.state.transform;
     this.selected = this.state.selected;
     this.els.title.textContent = this.title;
     this.els.title.title = m.analysis.file;
-    this.els.metric.value = this.state.metric ?? 'none';
+    this.showMetric(this.state.metric ?? 'none');
     this.els.shapes.checked = !!this.state.showShapes;
     this.els.aux.checked = !!this.state.showConstants;
     this.els.search.value = this.state.search ?? '';
@@ -282,9 +317,16 @@ export class App {
     return ctx.measureText(text).width;
   }
 
+  /** The heat drawn: the chosen one, except measured time before any measurement (then op families). */
+  private metric(): HeatMetric {
+    const m = this.state.metric ?? 'none';
+    return m === 'time' && !this.measured ? 'none' : m;
+  }
+
   private scene(vg: VisibleGraph): Scene {
     const a = this.analysis!;
-    const metric = this.state.metric ?? 'none';
+    const metric = this.metric();
+    const measured = this.measured;
     const hintCount = new Map<string, number>();
     for (const x of this.hints) {
       const r = vg.rep.get(x.layerIds[0]);
@@ -293,13 +335,13 @@ export class App {
     const values = new Map<string, number | undefined>();
     if (metric !== 'none') {
       for (const v of vg.nodes) {
-        if (v.kind === 'node' && v.node?.layer) values.set(v.id, metricValue(v.node.layer, metric));
+        if (v.kind === 'node' && v.node?.layer) values.set(v.id, metricValue(v.node.layer, metric, measured));
         else if (v.kind === 'group') {
           let sum = 0;
           let any = false;
           for (const id of v.group!.members) {
             const l = this.model!.byId.get(id)?.layer;
-            const x = l ? metricValue(l, metric) : undefined;
+            const x = l ? metricValue(l, metric, measured) : undefined;
             if (x !== undefined) {
               sum += x;
               any = true;
@@ -373,7 +415,7 @@ export class App {
       const showName = shortName !== '';
       const titleW = this.textWidth(l.type, true) + (metricStr ? this.textWidth(metricStr, false) + 12 : 0);
       const width = Math.min(220, Math.max(96, Math.max(titleW, showName ? this.textWidth(shortName, false) : 0) + 26));
-      const tooltip = `${l.type}: ${l.name}\nparams ${human(l.params)} · MACs ${human(l.macs)} · out ${l.outputs.map((t) => shapeText(t.shape)).join(' ')}`;
+      const tooltip = `${l.type}: ${l.name}\nparams ${human(l.params)} · MACs ${human(l.macs)} · out ${l.outputs.map((t) => shapeText(t.shape)).join(' ')}${measured ? `\n${this.timeTooltip(measured, l.id)}` : ''}`;
       return {
         id: v.id, kind: 'layer', title: fit(l.type, true, width - 20 - (metricStr ? this.textWidth(metricStr, false) + 12 : 0)),
         subtitle: showName ? fit(shortName, false, width - 20) : '', metric: metricStr, family: n.family, heat,
@@ -390,6 +432,18 @@ export class App {
   }
 
   private heatRange: { min: number; max: number } | undefined;
+
+  private timeTooltip(ix: MeasuredIndex, id: string): string {
+    const t = layerTime(ix, id);
+    const name = (x: string) => this.model?.byId.get(x)?.layer?.name ?? x;
+    switch (t.kind) {
+      case 'measured': return `measured ${msText(t.ms)}${t.fused.length ? ` (incl. ${t.fused.length} fused)` : ''}`;
+      case 'fused': return `measured: fused into ${name(t.into)}`;
+      case 'inside': return `measured: part of ${t.scope} (${msText(t.ms)})`;
+      case 'noKernel': return 'measured: no kernel (folded by the runtime)';
+      default: return 'measured: no data';
+    }
+  }
 
   private sceneMotifs(vg: VisibleGraph): Scene['motifs'] {
     const out: Scene['motifs'] = [];
@@ -510,10 +564,19 @@ export class App {
     clear(this.els.legend);
     const fams = new Set<OpFamily>();
     for (const v of this.visible?.nodes ?? []) fams.add(v.kind === 'group' ? v.group!.family : v.node!.family);
-    this.els.legend.appendChild(legend(this.state.metric ?? 'none', this.heatRange, [...fams]));
+    this.els.legend.appendChild(legend(this.state.metric ?? 'none', this.heatRange, [...fams], this.measured));
   }
 
   // ---- interaction ----------------------------------------------------------------------------------
+
+  /**
+   * Shows a metric in the selector. The options' own `selected` flags are set too: the select re-reads
+   * them whenever an option changes (enabling "measured time"), which would otherwise undo the value.
+   */
+  private showMetric(m: HeatMetric): void {
+    for (const o of this.els.metric.querySelectorAll('vscode-option')) (o as HTMLElement & { selected: boolean }).selected = o.getAttribute('value') === m;
+    this.els.metric.value = m;
+  }
 
   private setMetric(m: HeatMetric): void {
     this.state.metric = m;
@@ -559,7 +622,9 @@ export class App {
       const layers = g.members.map((x) => this.model!.byId.get(x)?.layer).filter((l): l is LayerAnalysis => !!l);
       const members = new Set(g.members);
       const motifs = this.motifs.filter((m) => m.kind !== 'repeated' && members.has(m.anchor));
-      side.appendChild(groupDetails(a, g, layers, motifs, this.open.has(id), acts));
+      const ix = this.measured;
+      const timed = ix ? layers.filter((l) => ix.ms.has(l.id)) : [];
+      side.appendChild(groupDetails(a, g, layers, motifs, this.open.has(id), acts, ix && timed.length ? timed.reduce((n, l) => n + ix.ms.get(l.id)!, 0) : undefined));
       return;
     }
     const n = this.model.byId.get(id);
@@ -578,6 +643,7 @@ export class App {
       producer: (t) => byLayer.get(a.details.producers[t] ?? ''),
       consumers: (t) => this.model!.edges.filter((e) => e.tensor.name === t && e.from === l.id).map((e) => byLayer.get(e.to)).filter((x): x is LayerAnalysis => !!x),
       focusedHint: this.focusedHint,
+      time: this.measured ? { time: layerTime(this.measured, l.id), totalMs: this.measured.times.kernelTotalMs || this.measured.mappedMs, nameOf: (x) => byLayer.get(x)?.name ?? x } : undefined,
     }, acts));
   }
 

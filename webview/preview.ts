@@ -1,13 +1,15 @@
 /**
  * The optimization preview: a diff graph of the rewritten region (removed red, new green, changed
  * amber, neighbours grey), the table of deltas (before / after / Δ), the pass's knobs (numbers update
- * when they change) and Apply / Cancel. Messages validated by protocol.ts like the graph view's.
+ * when they change), Apply / Measure / Cancel, and the measured before/after once Measure ran.
+ * Messages validated by protocol.ts like the graph view's.
  */
 import type { Count } from '../src/core/analysis/types';
 import { clear, h, s } from './dom';
 import { simpleLayout } from './graph/simpleLayout';
 import { grouped, human } from './model/format';
-import { parseHostMessage, PROTOCOL_VERSION, type DiffNode, type PreviewView, type WebviewToHost } from './protocol';
+import { compareSection } from './panels/compareSection';
+import { parseHostMessage, PROTOCOL_VERSION, type CompareView, type DiffNode, type PreviewView, type WebviewToHost } from './protocol';
 
 /** 1.5 MiB, 1000 KiB (format.ts's bytes() shows 1023.9 KiB as 1.00e+3). */
 function bytesText(n: number): string {
@@ -32,23 +34,28 @@ export class PreviewApp {
   /** The knob the user last moved (passes take one knob at a time: rank > energy > ratio). */
   private knobs: Record<string, number> = {};
   private timer = 0;
-  private els: { head: HTMLElement; status: HTMLElement; table: HTMLElement; knobs: HTMLElement; graph: HTMLElement; buttons: HTMLElement };
+  /** The last measured comparison, and whether one is running (its progress text). */
+  private compare: CompareView | undefined;
+  private measuring: string | undefined;
+  private compareError: string | undefined;
+  private els: { head: HTMLElement; status: HTMLElement; table: HTMLElement; compare: HTMLElement; knobs: HTMLElement; graph: HTMLElement; buttons: HTMLElement };
 
   constructor(private root: HTMLElement, private vscode: VsCodeApi) {
     root.classList.add('preview-app');
     const head = h('div', { class: 'preview-head' });
     const status = h('div', { class: 'preview-status muted', attrs: { id: 'preview-status', 'aria-live': 'polite' } });
     const table = h('div', { class: 'preview-table' });
+    const compare = h('div', { class: 'preview-compare', attrs: { id: 'preview-compare', 'aria-live': 'polite' } });
     const knobs = h('div', { class: 'preview-knobs' });
     const buttons = h('div', { class: 'buttons preview-buttons' });
     const graph = h('div', { class: 'preview-graph', attrs: { id: 'preview-graph' } });
     root.append(
       h('header', { class: 'toolbar' }, head),
       h('div', { class: 'preview-main' },
-        h('aside', { class: 'preview-side' }, h('h3', { text: 'Deltas' }), table, knobs, status, buttons),
+        h('aside', { class: 'preview-side' }, h('h3', { text: 'Deltas' }), table, knobs, status, buttons, compare),
         h('div', { class: 'preview-graph-pane' }, h('div', { class: 'preview-legend' },
           ...(['removed', 'added', 'changed', 'context'] as const).map((st) => h('span', { class: `legend-item diff-${st}` }, h('span', { class: 'swatch' }), st === 'context' ? 'unchanged' : st === 'added' ? 'new' : st))), graph)));
-    this.els = { head, status, table, knobs, graph, buttons };
+    this.els = { head, status, table, compare, knobs, graph, buttons };
     window.addEventListener('message', (e) => this.onMessage(e.data));
     this.post({ type: 'ready', version: PROTOCOL_VERSION });
   }
@@ -76,7 +83,19 @@ export class PreviewApp {
       this.els.status.textContent = m.message;
       this.els.status.classList.add('error');
       this.root.removeAttribute('aria-busy');
+    } else if (m.type === 'compare') {
+      this.measuring = m.running;
+      this.compareError = m.error;
+      if (m.compare) this.compare = m.compare;
+      this.renderCompare();
+      if (this.view) this.renderButtons(this.view);
+      if (!m.running) this.root.dataset.measured = String(Number(this.root.dataset.measured ?? 0) + 1);
     }
+  }
+
+  private renderCompare(): void {
+    clear(this.els.compare);
+    this.els.compare.append(compareSection({ compare: this.compare, running: this.measuring, error: this.compareError, current: this.view?.knobs ?? [] }));
   }
 
   private render(): void {
@@ -89,6 +108,7 @@ export class PreviewApp {
     this.renderTable(v);
     this.renderKnobs(v);
     this.renderButtons(v);
+    this.renderCompare();
     this.renderGraph(v);
   }
 
@@ -150,8 +170,21 @@ export class PreviewApp {
     });
     const cancel = h('vscode-button', { text: 'Cancel', attrs: { id: 'preview-cancel', secondary: true } });
     cancel.addEventListener('click', () => this.post({ type: 'previewCancel' }));
-    this.els.buttons.append(apply, cancel);
+    const measureOff = v.measureDisabled ?? (this.measuring ? 'Measuring… (cancel it from its notification)' : undefined);
+    const measure = h('vscode-button', { text: this.measuring ? 'Measuring…' : 'Measure', attrs: { id: 'preview-measure', secondary: true, disabled: !!measureOff } });
+    measure.addEventListener('click', () => {
+      if (v.measureDisabled || this.measuring) return;
+      this.measuring = 'Starting…';
+      this.compareError = undefined;
+      this.renderCompare();
+      this.renderButtons(v);
+      this.post({ type: 'previewMeasure', knobs: this.knobs });
+    });
+    // A disabled vscode-button takes no pointer events: the reason goes on a wrapper that does.
+    const measureWrap = h('span', { class: 'measure-wrap', title: measureOff ?? 'Run the original and the compressed model on the same seeded inputs: latency, size and output difference' }, measure);
+    this.els.buttons.append(apply, measureWrap, cancel);
     if (v.applyDisabled) this.els.buttons.append(h('div', { class: 'muted', text: v.applyDisabled }));
+    if (v.measureDisabled && v.measureDisabled !== v.applyDisabled) this.els.buttons.append(h('div', { class: 'muted', text: v.measureDisabled }));
   }
 
   private renderGraph(v: PreviewView): void {

@@ -5,11 +5,16 @@
 import type { Analysis, Count } from '../src/core/analysis/types';
 import type { Motif } from '../src/core/motifs/types';
 import { MOTIF_KINDS } from '../src/core/motifs/types';
+import { compareView, measuredTimes, measureState, type CompareView, type MeasuredTimes, type MeasureState } from './measureProtocol';
+import { arr, bool, count, guard, Invalid, num, obj, oneOf, optional, record, str, type Parsed } from './validate';
+
+export type * from './measureProtocol';
 
 export const PROTOCOL_VERSION = 1;
 
-export type HeatMetric = 'none' | 'params' | 'macs' | 'flops' | 'activation';
-export const HEAT_METRICS: readonly HeatMetric[] = ['none', 'params', 'macs', 'flops', 'activation'];
+/** 'time': per-node times of the last benchmark (only selectable once the host sent some). */
+export type HeatMetric = 'none' | 'params' | 'macs' | 'flops' | 'activation' | 'time';
+export const HEAT_METRICS: readonly HeatMetric[] = ['none', 'params', 'macs', 'flops', 'activation', 'time'];
 
 export type ExportFormat = 'md' | 'csv' | 'json' | 'svg' | 'png';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['md', 'csv', 'json', 'svg', 'png'];
@@ -110,6 +115,8 @@ export interface PreviewView {
   error?: number;
   /** Apply is refused (Restricted Mode, unsupported format): why. */
   applyDisabled?: string;
+  /** Measure (run both models) is refused: why. */
+  measureDisabled?: string;
 }
 
 export type HostToWebview =
@@ -124,13 +131,21 @@ export type HostToWebview =
       attributes?: Record<string, Record<string, string>>;
       /** Shown in the header (file name). */
       title?: string;
+      /** Per-node times of a benchmark of exactly this model, when one ran (sent again after a reload). */
+      measured?: MeasuredTimes;
     }
   | { type: 'hints'; hints: HintView[] }
   | { type: 'weightStats'; id: string; stats?: WeightStats[]; error?: string; pending?: boolean }
   | { type: 'reveal'; id: string }
   | { type: 'busy'; message: string }
   | { type: 'error'; message: string }
-  | { type: 'preview'; preview: PreviewView };
+  | { type: 'preview'; preview: PreviewView }
+  /** A benchmark of this model finished: per-node times for the "measured time" heat. */
+  | { type: 'measured'; measured: MeasuredTimes }
+  /** Whether the toolbar's Measure button can run the model (trust, format, a run in progress). */
+  | ({ type: 'measureState' } & MeasureState)
+  /** Preview: the measured comparison, its progress (`running`) or why it failed. */
+  | { type: 'compare'; compare?: CompareView; running?: string; error?: string };
 
 export type WebviewToHost =
   | { type: 'ready'; version: number }
@@ -151,54 +166,17 @@ export type WebviewToHost =
   /** Preview panel: knobs changed (numbers are recomputed), Apply, Cancel. */
   | { type: 'previewKnobs'; knobs: Record<string, number> }
   | { type: 'previewApply'; knobs: Record<string, number> }
-  | { type: 'previewCancel' };
+  | { type: 'previewCancel' }
+  /** Preview: run original and compressed (at these knobs) and compare them. */
+  | { type: 'previewMeasure'; knobs: Record<string, number> }
+  /** Graph toolbar: benchmark this model (the host checks trust again). */
+  | { type: 'measure' }
+  /** The graph view drew measured times: how many matched a layer, how many ids matched none. */
+  | { type: 'measuredShown'; mapped: number; ignored: number };
 
-export type Parsed<T> = { ok: true; msg: T } | { ok: false; error: string };
+export type { Parsed };
 
 // ---- validation -------------------------------------------------------------------------------
-
-class Invalid extends Error {}
-
-type Obj = Record<string, unknown>;
-
-function obj(x: unknown, at: string): Obj {
-  if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new Invalid(`${at}: expected an object`);
-  return x as Obj;
-}
-function str(x: unknown, at: string): string {
-  if (typeof x !== 'string') throw new Invalid(`${at}: expected a string`);
-  return x;
-}
-function num(x: unknown, at: string): number {
-  if (typeof x !== 'number' || Number.isNaN(x)) throw new Invalid(`${at}: expected a number`);
-  return x;
-}
-function count(x: unknown, at: string): Count {
-  if (typeof x === 'string') return x;
-  return num(x, at);
-}
-function bool(x: unknown, at: string): boolean {
-  if (typeof x !== 'boolean') throw new Invalid(`${at}: expected a boolean`);
-  return x;
-}
-function arr(x: unknown, at: string): unknown[] {
-  if (!Array.isArray(x)) throw new Invalid(`${at}: expected an array`);
-  return x;
-}
-function optional<T>(o: Obj, key: string, at: string, f: (x: unknown, at: string) => T): T | undefined {
-  return o[key] === undefined ? undefined : f(o[key], `${at}.${key}`);
-}
-function oneOf<T extends string>(x: unknown, allowed: readonly T[], at: string): T {
-  if (typeof x !== 'string' || !(allowed as readonly string[]).includes(x)) {
-    throw new Invalid(`${at}: expected one of ${allowed.join(', ')}`);
-  }
-  return x as T;
-}
-function record<T>(x: unknown, at: string, f: (v: unknown, at: string) => T): Record<string, T> {
-  const o = obj(x, at);
-  for (const k of Object.keys(o)) f(o[k], `${at}[${JSON.stringify(k)}]`);
-  return o as Record<string, T>;
-}
 
 function tensor(x: unknown, at: string): void {
   const o = obj(x, at);
@@ -335,6 +313,7 @@ function preview(x: unknown, at: string): void {
   num(o.omitted, `${at}.omitted`);
   optional(o, 'error', at, num);
   optional(o, 'applyDisabled', at, str);
+  optional(o, 'measureDisabled', at, str);
 }
 
 function knobValues(x: unknown, at: string): void {
@@ -372,15 +351,6 @@ function weightStats(x: unknown, at: string): void {
   for (const k of ['count', 'min', 'max', 'mean', 'std', 'sparsity']) num(o[k], `${at}.${k}`);
 }
 
-function guard<T>(f: () => T): Parsed<T> {
-  try {
-    return { ok: true, msg: f() };
-  } catch (e) {
-    if (e instanceof Invalid) return { ok: false, error: e.message };
-    throw e;
-  }
-}
-
 /** Validates a message the webview received. Never throws on bad input; says what is wrong. */
 export function parseHostMessage(x: unknown): Parsed<HostToWebview> {
   return guard(() => {
@@ -394,6 +364,7 @@ export function parseHostMessage(x: unknown): Parsed<HostToWebview> {
         if (o.state !== undefined) viewState(o.state, `${at}.state`);
         if (o.attributes !== undefined) record(o.attributes, `${at}.attributes`, (v, p) => record(v, p, str));
         optional(o, 'title', at, str);
+        if (o.measured !== undefined) measuredTimes(o.measured, `${at}.measured`);
         return o as HostToWebview;
       }
       case 'hints':
@@ -414,6 +385,17 @@ export function parseHostMessage(x: unknown): Parsed<HostToWebview> {
         return o as HostToWebview;
       case 'preview':
         preview(o.preview, `${at}.preview`);
+        return o as HostToWebview;
+      case 'measured':
+        measuredTimes(o.measured, `${at}.measured`);
+        return o as HostToWebview;
+      case 'measureState':
+        measureState(o, at);
+        return o as HostToWebview;
+      case 'compare':
+        if (o.compare !== undefined) compareView(o.compare, `${at}.compare`);
+        optional(o, 'running', at, str);
+        optional(o, 'error', at, str);
         return o as HostToWebview;
       default:
         throw new Invalid(`message: unknown type ${JSON.stringify(o.type)}`);
@@ -456,9 +438,15 @@ export function parseWebviewMessage(x: unknown): Parsed<WebviewToHost> {
         return o as WebviewToHost;
       case 'previewKnobs':
       case 'previewApply':
+      case 'previewMeasure':
         knobValues(o.knobs, `${at}.knobs`);
         return o as WebviewToHost;
       case 'previewCancel':
+      case 'measure':
+        return o as WebviewToHost;
+      case 'measuredShown':
+        num(o.mapped, `${at}.mapped`);
+        num(o.ignored, `${at}.ignored`);
         return o as WebviewToHost;
       default:
         throw new Invalid(`message: unknown type ${JSON.stringify(o.type)}`);

@@ -6,11 +6,13 @@ import { CancelledError } from './analysisClient';
 import { settings } from './config';
 import { GraphView, graphWebviewOptions } from './graphPanel';
 import type { HintService } from './hintService';
+import { type Measurements, measureBlocked } from './measurements';
 import { knobValues, previewView, toHintView } from './hints';
 import type { ModelStore } from './modelStore';
 import { writeAtomic } from './onnxDocument';
 import type { PendingShards } from './pendingShards';
 import { KERAS_BINARY_VIEW_TYPE, type ModelEditorProvider, ONNX_VIEW_TYPE } from './onnxEditor';
+import { measurePreview } from './previewMeasure';
 import { PREVIEW_VIEW_TYPE, PreviewPanel } from './previewPanel';
 import { ModelStatusBar } from './statusBar';
 import { isTrusted } from './trust';
@@ -19,6 +21,7 @@ export interface CommandDeps {
   extensionUri: vscode.Uri;
   store: ModelStore;
   hints: HintService;
+  measurements: Measurements;
   onnx: ModelEditorProvider;
   kerasBinary: ModelEditorProvider;
   /** New tfjs weight shards of applied Keras edits, written when their model.json is saved. */
@@ -62,6 +65,11 @@ export class Commands implements vscode.Disposable {
     return t ? [t] : [...this.d.onnx.viewsOf(uri), ...this.d.kerasBinary.viewsOf(uri)];
   }
 
+  /** Every open graph view (e.g. to update their Measure buttons when trust changes). */
+  allGraphViews(): GraphView[] {
+    return [...this.textGraphs.values(), ...this.d.onnx.allViews(), ...this.d.kerasBinary.allViews()];
+  }
+
   /** Opens the graph of a model: the custom editor for binary files, a side panel for Keras JSON. */
   async openGraph(uri?: vscode.Uri): Promise<GraphView | undefined> {
     uri ??= ModelStatusBar.activeUri();
@@ -102,6 +110,7 @@ export class Commands implements vscode.Disposable {
           const mh = await this.d.hints.hints(uri!, a);
           return mh ? mh.hints.map((s) => toHintView(s, mh.analysis)) : [];
         },
+        ...this.d.measurements.graphHooks(uri),
       });
       v.onDidDispose(() => this.textGraphs.delete(key));
       this.textGraphs.set(key, v);
@@ -196,9 +205,10 @@ export class Commands implements vscode.Disposable {
         const kv = knobValues(s, k);
         const r = await this.d.store.client.preview({ file: target.fsPath, text: c?.text, bytes: c?.bytes, dims: settings(target).defaultDims, suggestion: s, knobs: kv });
         if (!r.ok) throw new Error(r.error.message);
-        return previewView(s, kv, r, this.applyBlocked(target));
+        return { ...previewView(s, kv, r, this.applyBlocked(target)), ...(measureBlocked(target) ? { measureDisabled: measureBlocked(target) } : {}) };
       },
       apply: (k) => this.applyHint(target, s.id, k),
+      measure: (k, report) => measurePreview(this.d, target, s, knobValues(s, k), report),
     });
     this.previews.set(key, view);
     view.onDidDispose(() => this.previews.delete(key));

@@ -10,8 +10,9 @@ import { settings } from './config';
 import { ModelDiagnostics } from './diagnostics';
 import type { GraphView } from './graphPanel';
 import { HintService } from './hintService';
-import type { PreviewView } from '../../webview/protocol';
+import type { CompareView, PreviewView } from '../../webview/protocol';
 import { JSON_SELECTOR, KerasHoverProvider, KerasLensProvider } from './kerasLenses';
+import { Measurements } from './measurements';
 import { ModelStore } from './modelStore';
 import { PendingShards } from './pendingShards';
 import type { OnnxDocument } from './onnxDocument';
@@ -25,8 +26,11 @@ export interface ModelLensApi {
   onnxDocument(uri: vscode.Uri): OnnxDocument | undefined;
   graphViews(uri: vscode.Uri): GraphView[];
   openGraph(uri: vscode.Uri): Promise<GraphView | undefined>;
-  /** Open optimization previews: hint id, model and the numbers shown. */
-  previews(): { hintId: string; uri: vscode.Uri; view?: PreviewView; panel: vscode.WebviewPanel }[];
+  /** Open optimization previews: hint id, model, the numbers shown, and their Measure (what the button runs). */
+  previews(): {
+    hintId: string; uri: vscode.Uri; view?: PreviewView; panel: vscode.WebviewPanel;
+    measure(): Promise<CompareView | undefined>; compare?: CompareView; compareError?: string;
+  }[];
   isTrusted(): boolean;
   /** Tests only: simulate Restricted Mode (the test server runs with workspace trust disabled). */
   setTrustOverride(trusted: boolean | undefined): void;
@@ -44,11 +48,15 @@ export function activate(context: vscode.ExtensionContext): ModelLensApi {
     const d = onnx.document(uri) ?? kerasBinary.document(uri);
     return d ? { version: d.version, bytes: d.unsavedBytes } : undefined;
   }, log);
+  const measurements = new Measurements(store);
   onnx.hints = hints;
   kerasBinary.hints = hints;
+  onnx.measurements = measurements;
+  kerasBinary.measurements = measurements;
   const lenses = new KerasLensProvider(store, hints);
   const shards = new PendingShards(log);
-  const commands = new Commands({ extensionUri: context.extensionUri, store, hints, onnx, kerasBinary, shards, refreshLenses: () => lenses.refresh(), log, output });
+  const commands = new Commands({ extensionUri: context.extensionUri, store, hints, measurements, onnx, kerasBinary, shards, refreshLenses: () => lenses.refresh(), log, output });
+  const refreshMeasureButtons = () => commands.allGraphViews().forEach((v) => v.sendMeasureState());
 
   context.subscriptions.push(
     output, client, diagnostics, store, onnx, kerasBinary, commands, shards,
@@ -57,7 +65,14 @@ export function activate(context: vscode.ExtensionContext): ModelLensApi {
     vscode.languages.registerCodeLensProvider(JSON_SELECTOR, lenses),
     vscode.languages.registerHoverProvider(JSON_SELECTOR, new KerasHoverProvider(store)),
     new ModelStatusBar(store),
-    registerBenchmarkCommand({ extensionUri: context.extensionUri, log, unsavedBytes: async (uri) => onnx.document(uri)?.unsavedBytes }),
+    registerBenchmarkCommand({
+      extensionUri: context.extensionUri, log, unsavedBytes: async (uri) => onnx.document(uri)?.unsavedBytes,
+      // Per-node times go to the model's open graphs (and to graphs opened later, for the same model).
+      onResult: (uri, r) => {
+        if (measurements.record(uri, r)) for (const v of commands.graphViews(uri)) v.refreshMeasured();
+      },
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(refreshMeasureButtons),
     vscode.workspace.onDidCloseTextDocument((d) => {
       if (d.languageId === 'json' || d.languageId === 'jsonc') store.forget(d.uri);
     }),
@@ -72,9 +87,12 @@ export function activate(context: vscode.ExtensionContext): ModelLensApi {
     onnxDocument: (uri) => onnx.document(uri),
     graphViews: (uri) => commands.graphViews(uri),
     openGraph: (uri) => commands.openGraph(uri),
-    previews: () => commands.previewPanels().map((p) => ({ hintId: p.hintId, uri: p.host.uri, view: p.view, panel: p.panel })),
+    previews: () => commands.previewPanels().map((p) => ({ hintId: p.hintId, uri: p.host.uri, view: p.view, panel: p.panel, measure: () => p.measure(), compare: p.compare, compareError: p.compareError })),
     isTrusted,
-    setTrustOverride,
+    setTrustOverride: (t) => {
+      setTrustOverride(t);
+      refreshMeasureButtons();
+    },
   };
 }
 

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { webviewHtml } from '../../webview/html';
-import { type HintView, type HostToWebview, parseWebviewMessage, type WebviewToHost } from '../../webview/protocol';
+import { type HintView, type HostToWebview, type MeasuredTimes, type MeasureState, parseWebviewMessage, type WebviewToHost } from '../../webview/protocol';
 import type { Analysis } from '../core/analysis/types';
 import { settings } from './config';
 import { isTrusted } from './trust';
@@ -24,6 +24,12 @@ export interface GraphViewHost {
   weightStats?(layerId: string): Promise<WeightStatsResponse>;
   /** The optimization hints of this analysis (badges), computed after the graph is drawn. */
   hints?(analysis: Analysis): Promise<HintView[]>;
+  /** Per-node times of a benchmark of exactly this analysis' model, if one ran. */
+  measured?(analysis: Analysis): MeasuredTimes | undefined;
+  /** Whether the Measure button may run the model, and why not. */
+  measureState?(): MeasureState;
+  /** Benchmarks the model (the command; its result comes back through measured()). */
+  measure?(): Thenable<unknown>;
   log(msg: string): void;
 }
 
@@ -43,6 +49,11 @@ export class GraphView implements vscode.Disposable {
   private readonly closed = new vscode.EventEmitter<void>();
   readonly onDidDispose = this.closed.event;
   private disposed = false;
+  private measuring = false;
+  /** The measured times and Measure state last sent to the webview, and what it reported drawing (tests read them). */
+  sentMeasured?: MeasuredTimes;
+  sentMeasureState?: MeasureState;
+  shownMeasured?: { mapped: number; ignored: number };
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -94,19 +105,23 @@ export class GraphView implements vscode.Disposable {
       void this.post({ type: 'error', message: res.error.message });
       return;
     }
+    const measured = this.host.measured?.(res.analysis);
     const msg: HostToWebview = {
       type: 'analysis',
       analysis: res.analysis,
       motifs: res.motifs,
       hints: [],
       title: this.host.uri.path.split('/').pop(),
+      ...(measured ? { measured } : {}),
     };
+    this.sentMeasured = measured;
     // The configured heat metric is only a starting point: the webview's own state wins afterwards.
     if (!this.sentState) {
       msg.state = { metric: settings(this.host.uri).heatMetric };
       this.sentState = true;
     }
     void this.post(msg);
+    this.sendMeasureState();
     if (this.host.hints) {
       const a = res.analysis;
       this.host.hints(a).then(
@@ -119,6 +134,43 @@ export class GraphView implements vscode.Disposable {
     if (this.pendingReveal) {
       void this.post({ type: 'reveal', id: this.pendingReveal });
       this.pendingReveal = undefined;
+    }
+  }
+
+  /** A benchmark finished: sends its times if they belong to the analysis shown. */
+  refreshMeasured(): void {
+    const res = this.last;
+    if (!this.ready || !res?.ok) return;
+    const t = this.host.measured?.(res.analysis);
+    if (!t || t === this.sentMeasured) return;
+    this.sentMeasured = t;
+    void this.post({ type: 'measured', measured: t });
+  }
+
+  /** The Measure button's state (trust can change while the view is open). */
+  sendMeasureState(): void {
+    if (!this.ready) return;
+    const st: MeasureState = { ...(this.host.measureState?.() ?? { enabled: false, reason: 'Measuring is not available for this model.' }), ...(this.measuring ? { running: true } : {}) };
+    this.sentMeasureState = st;
+    void this.post({ type: 'measureState', ...st });
+  }
+
+  private async measure(): Promise<void> {
+    const st = this.host.measureState?.();
+    if (!this.host.measure || !st?.enabled) {
+      // The button was disabled: a message from a stale view. Say why instead of running.
+      void vscode.window.showWarningMessage(`ModelLens: ${st?.reason ?? 'measuring is not available for this model.'}`);
+      this.sendMeasureState();
+      return;
+    }
+    if (this.measuring) return;
+    this.measuring = true;
+    this.sendMeasureState();
+    try {
+      await this.host.measure();
+    } finally {
+      this.measuring = false;
+      this.sendMeasureState();
     }
   }
 
@@ -174,6 +226,15 @@ export class GraphView implements vscode.Disposable {
         return;
       case 'log':
         this.host.log(`[webview ${m.level}] ${m.message}`);
+        return;
+      case 'measure':
+        await this.measure();
+        return;
+      case 'measuredShown':
+        this.shownMeasured = { mapped: m.mapped, ignored: m.ignored };
+        this.host.log(`graph of ${this.host.uri.fsPath}: measured times on ${m.mapped} nodes${m.ignored ? `, ${m.ignored} measured ids match no node` : ''}`);
+        return;
+      default:
         return;
     }
   }

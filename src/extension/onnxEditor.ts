@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { GraphView } from './graphPanel';
 import type { HintService } from './hintService';
+import type { Measurements } from './measurements';
 import { toHintView } from './hints';
 import type { ModelStore } from './modelStore';
 import { OnnxDocument } from './onnxDocument';
@@ -17,8 +18,9 @@ export class ModelEditorProvider implements vscode.CustomEditorProvider<OnnxDocu
   readonly onDidChangeCustomDocument = this.edited.event;
   private readonly docs = new Map<string, OnnxDocument>();
   private readonly views = new Map<OnnxDocument, Set<GraphView>>();
-  /** Set by activate(): the graph badges. */
+  /** Set by activate(): the graph badges, and measured times with the Measure button. */
   hints?: HintService;
+  measurements?: Measurements;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -34,6 +36,10 @@ export class ModelEditorProvider implements vscode.CustomEditorProvider<OnnxDocu
   viewsOf(uri: vscode.Uri): GraphView[] {
     const d = this.document(uri);
     return d ? [...(this.views.get(d) ?? [])] : [];
+  }
+
+  allViews(): GraphView[] {
+    return [...this.views.values()].flatMap((s) => [...s]);
   }
 
   async openCustomDocument(uri: vscode.Uri, ctx: vscode.CustomDocumentOpenContext): Promise<OnnxDocument> {
@@ -60,6 +66,7 @@ export class ModelEditorProvider implements vscode.CustomEditorProvider<OnnxDocu
         const mh = await this.hints?.hints(doc.uri, a);
         return mh ? mh.hints.map((s) => toHintView(s, mh.analysis)) : [];
       },
+      ...this.measurements?.graphHooks(doc.uri),
     });
     let set = this.views.get(doc);
     if (!set) this.views.set(doc, (set = new Set()));

@@ -1,14 +1,16 @@
 /**
  * The optimization preview panel: the graph webview bundle in 'preview' mode (same strict CSP with a
  * fresh nonce, resources only from dist/webview and media/), showing the diff of a suggestion's
- * structure-only rewrite, its delta table and knobs, with Apply / Cancel. Messages validated on receipt.
+ * structure-only rewrite, its delta table and knobs, with Apply / Measure / Cancel (Measure runs both
+ * models and shows latency, size and output difference). Messages validated on receipt.
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { webviewHtml } from '../../webview/html';
-import { type HostToWebview, parseWebviewMessage, type PreviewView } from '../../webview/protocol';
+import { type CompareView, type HostToWebview, parseWebviewMessage, type PreviewView } from '../../webview/protocol';
 import type { Suggestion } from '../core/passes/types';
 import { graphWebviewOptions } from './graphPanel';
+import { MeasureCancelled } from './previewMeasure';
 
 export const PREVIEW_VIEW_TYPE = 'modellens.preview';
 
@@ -19,6 +21,8 @@ export interface PreviewHost {
   compute(knobs: Record<string, number>): Promise<PreviewView>;
   /** Applies the rewrite; true when the model changed (the panel then closes). */
   apply(knobs: Record<string, number>): Promise<boolean>;
+  /** Runs original and compressed at these knobs; `report` takes progress text. */
+  measure?(knobs: Record<string, number>, report: (text: string) => void): Promise<CompareView>;
   log(msg: string): void;
 }
 
@@ -34,6 +38,10 @@ export class PreviewPanel implements vscode.Disposable {
   readonly onDidDispose = this.closed.event;
   private readonly updated = new vscode.EventEmitter<PreviewView>();
   readonly onDidUpdate = this.updated.event;
+  /** The last measured comparison shown, and the last measurement's error (tests read them). */
+  compare?: CompareView;
+  compareError?: string;
+  private measuring?: Promise<CompareView | undefined>;
 
   constructor(readonly panel: vscode.WebviewPanel, private readonly extensionUri: vscode.Uri, readonly host: PreviewHost) {
     const w = panel.webview;
@@ -77,6 +85,36 @@ export class PreviewPanel implements vscode.Disposable {
     }
   }
 
+  /**
+   * Measure at these knobs (default: the ones shown): runs both models, shows the figures, resolves with
+   * them, or undefined when it failed or was cancelled (the reason is shown in the preview).
+   */
+  measure(knobs = this.knobs): Promise<CompareView | undefined> {
+    if (this.measuring) return this.measuring;
+    const run = async (): Promise<CompareView | undefined> => {
+      this.compareError = undefined;
+      if (!this.host.measure) {
+        this.compareError = 'Measuring is not available here.';
+        void this.post({ type: 'compare', error: this.compareError });
+        return undefined;
+      }
+      void this.post({ type: 'compare', running: 'starting' });
+      try {
+        const c = await this.host.measure(knobs, (text) => void this.post({ type: 'compare', running: text }));
+        this.compare = c;
+        void this.post({ type: 'compare', compare: c });
+        return c;
+      } catch (e) {
+        this.compareError = e instanceof MeasureCancelled ? e.message : `Cannot measure: ${(e as Error).message}`;
+        if (!(e instanceof MeasureCancelled)) this.host.log(`measuring ${this.hintId} failed: ${(e as Error).message}`);
+        void this.post({ type: 'compare', error: this.compareError });
+        return undefined;
+      }
+    };
+    this.measuring = run().finally(() => (this.measuring = undefined));
+    return this.measuring;
+  }
+
   private post(m: HostToWebview): Thenable<boolean> {
     if (this.disposed) return Promise.resolve(false);
     return this.panel.webview.postMessage(m);
@@ -94,6 +132,10 @@ export class PreviewPanel implements vscode.Disposable {
         case 'ready':
           this.ready = true;
           if (this.view) void this.post({ type: 'preview', preview: this.view });
+          if (this.compare) void this.post({ type: 'compare', compare: this.compare });
+          return;
+        case 'previewMeasure':
+          await this.measure(m.knobs);
           return;
         case 'previewKnobs':
           await this.recompute(m.knobs);

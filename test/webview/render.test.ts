@@ -11,6 +11,8 @@ import { analyzeModel } from '../../src/core/analysis/analyze';
 import type { Analysis } from '../../src/core/analysis/types';
 import { loadModel } from '../../src/core/formats';
 import { findMotifs } from '../../src/core/motifs/index';
+import { benchModel } from '../../src/core/runtime';
+import { measuredTimesOf } from '../../src/extension/benchViews';
 import { buildBundle } from './bundle';
 import { syntheticTransformer } from './synthetic';
 import { cspViolations, openWebview, pageErrors, post, posted } from './driver';
@@ -169,6 +171,60 @@ describe('graph webview in headless Chromium', function () {
     await page.screenshot({ path: path.join(OUT, 'webview-keras-resnet50-hint-dark.png') });
     await card.locator('vscode-button', { hasText: 'Preview' }).click();
     assert.ok((await posted(page)).some((m) => m.type === 'previewHint' && m.hintId === 'dwsep:1'));
+    assert.deepEqual(pageErrors(page), []);
+    await page.close();
+  });
+
+  it('measured time: a real ONNX Runtime run of squeezenet1_0 colours the graph, the legend states the run, fused nodes say so', async () => {
+    const a = await analyse('squeezenet1_0.onnx');
+    const r = await benchModel(path.join(SHARED, 'squeezenet1_0.onnx'), { runs: 5, warmup: 1, perNode: true, roofline: false });
+    const t = measuredTimesOf(r)!;
+    assert.ok(t && t.nodes.length > 20, 'ORT timed the convolutions');
+    // An id of no node here (as after an edit): ignored, never drawn on some other node.
+    t.nodes.push({ id: 'not/in/this/graph', ms: 50 });
+    const page = await openWebview(browser, harness, 'dark');
+    await post(page, { type: 'analysis', analysis: a, motifs: findMotifs(a), state: { metric: 'macs' } }, { final: true });
+    // Before any measurement the option is there but disabled, and Measure waits for the host's word.
+    assert.equal(await page.locator('vscode-option[value="time"][disabled]').count(), 1);
+    assert.equal(await page.locator('#measure[disabled]').count(), 1);
+    await page.evaluate(() => window.postMessage({ type: 'measureState', enabled: false, reason: 'Restricted Mode: trust this workspace to measure.' }, '*'));
+    assert.match((await page.locator('.measure-wrap').getAttribute('title')) ?? '', /Restricted Mode/);
+    assert.equal(await page.locator('#measure[disabled]').count(), 1);
+    await page.evaluate(() => window.postMessage({ type: 'measureState', enabled: true }, '*'));
+    await page.locator('#measure:not([disabled])').click();
+    assert.ok((await posted(page)).some((m) => m.type === 'measure'), 'Measure asks the host');
+
+    const paint = await post(page, { type: 'measured', measured: t }, { final: true });
+    // The host re-enables Measure once its benchmark is over.
+    await page.evaluate(() => window.postMessage({ type: 'measureState', enabled: true }, '*'));
+    assert.equal(paint.layers, a.layers.length);
+    const legend = page.locator('.legend.heat[data-metric="time"]');
+    assert.equal(await legend.count(), 1, 'a fresh measurement switches the heat to it');
+    const text = await legend.innerText();
+    assert.match(text, /Measured time per layer/);
+    assert.match(text, new RegExp(`onnxruntime-node cpu · 5 runs · median [\\d.]+ (ms|µs)`));
+    assert.equal(await page.locator('vscode-option[value="time"][disabled]').count(), 0);
+    assert.equal(await page.locator('#metric').evaluate((e: { value: string }) => e.value), 'time', 'the selector shows the measured heat');
+    assert.equal(await page.locator('#measure').innerText(), 'Measure');
+    const shown = (await posted(page)).find((m) => m.type === 'measuredShown') as { mapped: number; ignored: number } | undefined;
+    assert.deepEqual(shown, { type: 'measuredShown', mapped: t.nodes.length - 1, ignored: 1 });
+    // Every timed node is coloured; the others (fused ReLUs, Concat...) are "no value".
+    const filled = await page.locator('svg.graph g.node.heat .body').evaluateAll((els: { style: { fill: string } }[]) => els.filter((e) => e.style.fill.startsWith('rgb')).length);
+    assert.equal(filled, t.nodes.length - 1);
+    assert.equal(await page.locator('svg.graph g.node.heat-na').count(), a.layers.length - (t.nodes.length - 1));
+    await page.screenshot({ path: path.join(OUT, 'webview-squeezenet-measured-time-dark.png') });
+
+    const conv = t.nodes.find((n) => n.fused?.length)!;
+    await page.locator(`g.node[data-id="${conv.id}"] .body`).click();
+    const side = page.locator('.side-body');
+    await side.locator('th', { hasText: 'Measured time' }).waitFor();
+    assert.match(await side.innerText(), /Measured time\s+[\d.]+ (ms|µs) .*of kernel time · incl\. 1 fused/);
+    await page.locator(`g.node[data-id="${conv.fused![0]}"] .body`).click();
+    await side.locator('a', { hasText: 'fused into' }).waitFor();
+    const host = a.layers.find((l) => l.id === conv.id)!.name;
+    assert.ok((await side.innerText()).includes(`fused into ${host}`), 'the fused ReLU names the Conv its kernel ran in');
+    await page.screenshot({ path: path.join(OUT, 'webview-squeezenet-measured-fused-dark.png') });
+    assert.deepEqual(await cspViolations(page), []);
     assert.deepEqual(pageErrors(page), []);
     await page.close();
   });

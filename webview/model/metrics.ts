@@ -1,6 +1,7 @@
 import type { LayerAnalysis } from '../../src/core/analysis/types';
 import type { HeatMetric } from '../protocol';
 import { bytes, countValue, human } from './format';
+import { msText, type MeasuredIndex } from './measured';
 
 const DTYPE_BYTES: Record<string, number> = {
   float64: 8, int64: 8, uint64: 8, complex64: 8, complex128: 16,
@@ -28,8 +29,10 @@ export function outputBytes(l: LayerAnalysis): number | undefined {
   return total;
 }
 
-export function metricValue(l: LayerAnalysis, m: HeatMetric): number | undefined {
+/** A layer's heat value; 'time' needs the measured times (undefined for layers without their own). */
+export function metricValue(l: LayerAnalysis, m: HeatMetric, measured?: MeasuredIndex): number | undefined {
   switch (m) {
+    case 'time': return measured?.ms.get(l.id);
     case 'params': return l.params;
     case 'macs': return countValue(l.macs);
     case 'flops': return countValue(l.flops);
@@ -39,11 +42,11 @@ export function metricValue(l: LayerAnalysis, m: HeatMetric): number | undefined
 }
 
 export const METRIC_LABEL: Record<HeatMetric, string> = {
-  none: 'Op family', params: 'Parameters', macs: 'MACs', flops: 'FLOPs', activation: 'Activation memory',
+  none: 'Op family', params: 'Parameters', macs: 'MACs', flops: 'FLOPs', activation: 'Activation memory', time: 'Measured time',
 };
 
 export function metricText(m: HeatMetric, v: number): string {
-  return m === 'activation' ? bytes(v) : human(v);
+  return m === 'activation' ? bytes(v) : m === 'time' ? msText(v) : human(v);
 }
 
 /**

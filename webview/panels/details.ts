@@ -3,6 +3,7 @@ import type { Motif } from '../../src/core/motifs/types';
 import { h } from '../dom';
 import type { Group } from '../model/collapse';
 import { bytes, countValue, grouped, human, percent, shapeText } from '../model/format';
+import { msText, type LayerTime } from '../model/measured';
 import { outputBytes } from '../model/metrics';
 import { FAMILY_LABEL, opFamily } from '../model/opFamily';
 import type { HintView, WeightStats } from '../protocol';
@@ -17,6 +18,34 @@ export interface DetailsActions {
 }
 
 export type StatsState = { stats?: WeightStats[]; error?: string; pending?: boolean } | undefined;
+
+/** The measured time of the shown layer, when a benchmark ran: the row next to its estimated MACs. */
+export interface TimeInfo {
+  time: LayerTime;
+  /** Kernel time per run the share is of, ms. */
+  totalMs: number;
+  /** Display name of another layer (the kernel a fused layer ran in). */
+  nameOf(id: string): string;
+}
+
+function timeRow(t: TimeInfo, act: DetailsActions): [string, string | Node, string?] {
+  const x = t.time;
+  switch (x.kind) {
+    case 'measured': {
+      const share = t.totalMs > 0 ? percent(x.ms, t.totalMs) : '';
+      const fused = x.fused.length ? `incl. ${x.fused.length} fused: ${x.fused.map(t.nameOf).join(', ')}` : '';
+      return ['Measured time', msText(x.ms), [share && `${share} of kernel time`, fused].filter(Boolean).join(' · ')];
+    }
+    case 'fused':
+      return ['Measured time', link(`fused into ${t.nameOf(x.into)}`, () => act.reveal(x.into), 'Its time is counted in that kernel')];
+    case 'inside':
+      return ['Measured time', `part of ${x.scope}`, `${msText(x.ms)} for the nested model as a whole`];
+    case 'noKernel':
+      return ['Measured time', 'no kernel', 'folded or removed by the runtime\'s optimiser'];
+    default:
+      return ['Measured time', 'no data'];
+  }
+}
 
 function tensorRows(ts: TensorSummary[], link2: (t: TensorSummary) => Node | null): HTMLElement {
   return h('table', { class: 'grid tensors' },
@@ -63,6 +92,7 @@ export function layerDetails(
     attributes?: Record<string, string>; motifs: Motif[]; hints: HintView[]; stats: StatsState;
     consumers: (tensor: string) => LayerAnalysis[]; producer: (tensor: string) => LayerAnalysis | undefined;
     focusedHint?: string;
+    time?: TimeInfo;
   }, act: DetailsActions,
 ): HTMLElement {
   const totalMacs = countValue(a.totals.macs) ?? 0;
@@ -80,6 +110,7 @@ export function layerDetails(
     section('Cost', kvTable([
       ['Parameters', grouped(l.params), a.totals.params ? percent(l.params, a.totals.params) : undefined],
       ['MACs', grouped(l.macs), macs !== undefined ? percent(macs, totalMacs) : undefined],
+      ...(opts.time ? [timeRow(opts.time, act)] : []),
       ['FLOPs', grouped(l.flops)],
       ['Weights', bytes(l.weightBytes)],
       ['Output', ob !== undefined ? bytes(ob) : '—'],
@@ -118,7 +149,8 @@ function statsView(st: StatsState): HTMLElement {
       h('td', { class: 'num', text: `${(100 * w.sparsity).toFixed(1)}%` })))));
 }
 
-export function groupDetails(a: Analysis, g: Group, layers: LayerAnalysis[], motifs: Motif[], open: boolean, act: DetailsActions): HTMLElement {
+/** `measuredMs`: the group's members' measured times summed, when a benchmark ran. */
+export function groupDetails(a: Analysis, g: Group, layers: LayerAnalysis[], motifs: Motif[], open: boolean, act: DetailsActions, measuredMs?: number): HTMLElement {
   const totalMacs = countValue(a.totals.macs) ?? 0;
   const kinds = new Map<string, number>();
   for (const m of motifs) kinds.set(m.label, (kinds.get(m.label) ?? 0) + 1);
@@ -131,6 +163,7 @@ export function groupDetails(a: Analysis, g: Group, layers: LayerAnalysis[], mot
     section('Cost', kvTable([
       ['Parameters', grouped(g.params), percent(g.params, a.totals.params)],
       ['MACs', grouped(g.macs), percent(g.macs, totalMacs)],
+      ...(measuredMs !== undefined ? [['Measured time', msText(measuredMs), 'sum of its layers\' kernels'] as [string, string, string]] : []),
       ['FLOPs', grouped(g.flops)],
     ])),
     kinds.size ? section('Motifs', h('ul', { class: 'plain' }, ...[...kinds].map(([k, n]) => h('li', { text: `${n} × ${k}` })))) : null,
