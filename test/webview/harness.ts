@@ -42,7 +42,9 @@ export async function startHarness(bundleDir = BUNDLE_DIR): Promise<Harness> {
       if (u.pathname === '/') {
         const nonce = randomBytes(16).toString('base64');
         const theme = u.searchParams.get('theme') === 'light' ? 'light' : 'dark';
-        let html = webviewHtml({ scriptUri: `${origin}/bundle/main.js`, styleUri: `${origin}/bundle/main.css`, cspSource: origin, nonce, title: 'harness' });
+        // ?mode=preview serves the optimization preview (the same bundle, as previewPanel.ts does).
+        const mode = u.searchParams.get('mode') === 'preview' ? 'preview' : 'graph';
+        let html = webviewHtml({ scriptUri: `${origin}/bundle/main.js`, styleUri: `${origin}/bundle/main.css`, cspSource: origin, nonce, title: 'harness', mode });
         html = html.replace('<link rel="stylesheet"', `<link rel="stylesheet" href="${origin}/theme-${theme}.css">\n<link rel="stylesheet"`);
         html = html.replace('<script nonce=', `<script nonce="${nonce}" src="${origin}/boot.js"></script>\n<script nonce=`);
         return send(res, 200, 'text/html', html);

@@ -67,7 +67,7 @@ export function compareSection(s: CompareState): HTMLElement {
         h('tr', { attrs: { 'data-metric': 'median' } }, h('th', { text: 'Latency median' }), h('td', { class: 'num', text: msText(c.before.medianMs) }), h('td', { class: 'num', text: msText(c.after.medianMs) }), h('td', { class: `num delta ${sp.cls}`, text: sp.text })),
         h('tr', { attrs: { 'data-metric': 'p90' } }, h('th', { text: 'Latency p90' }), h('td', { class: 'num', text: msText(c.before.p90Ms) }), h('td', { class: 'num', text: msText(c.after.p90Ms) }), h('td', {})),
         h('tr', { attrs: { 'data-metric': 'size' } }, h('th', { text: 'File size' }), h('td', { class: 'num', text: bytes(c.before.bytes) }), h('td', { class: 'num', text: bytes(c.after.bytes) }), h('td', { class: `num delta ${sz.cls}`, text: sz.text })))),
-    h('table', { class: 'grid', attrs: { id: 'compare-outputs' } },
+    h('table', { class: 'grid delta-table', attrs: { id: 'compare-outputs' } },
       h('thead', {}, h('tr', {}, ...['output', 'max |Δ|', 'relative L2'].map((x) => h('th', { text: x })))),
       h('tbody', {}, ...c.outputs.map((o) => h('tr', {},
         h('td', { class: 'tname', title: o.name, text: o.name }),
