@@ -180,6 +180,20 @@ describe('limits: each refusal names the limit and the value', function () {
     });
   });
 
+  describe('work that grows with the file stays near-linear', () => {
+    it('a Keras functional model listing 20,000 layers backwards builds without rescanning every blocked layer on each pass', async function () {
+      this.timeout(20_000); // quadratic before: ~2 min
+      const n = 20_000;
+      const layers: object[] = [{ class_name: 'InputLayer', name: 'in', config: { batch_input_shape: [null, 4], name: 'in' }, inbound_nodes: [] }];
+      for (let i = n - 1; i >= 0; i--) layers.push({ class_name: 'ReLU', name: `r${i}`, config: { name: `r${i}` }, inbound_nodes: [[[i ? `r${i - 1}` : 'in', 0, 0, {}]]] });
+      const f = path.join(tmp, 'backwards.json');
+      writeFileSync(f, JSON.stringify({ class_name: 'Functional', config: { name: 'm', layers, input_layers: [['in', 0, 0]], output_layers: [[`r${n - 1}`, 0, 0]] } }));
+      const m = await loadModel(f);
+      assert.equal(m.graph.nodes.length, n);
+      assert.deepEqual(m.graph.nodes.slice(0, 3).map((x) => x.name), ['r0', 'r1', 'r2']);
+    });
+  });
+
   describe('2 GB files', () => {
     it('a 2 GiB ONNX model is analysed lazily: structure only, weights located, not read', async () => {
       const n = 2 ** 29 + 16; // 2 GiB + 64 bytes of float32 raw_data

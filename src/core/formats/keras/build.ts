@@ -162,15 +162,28 @@ export class GraphBuilder {
       l.calls.forEach((_c, i) => pending.push({ layer: l, call: i }));
     }
     const resolve = (r: TensorRef): string | undefined => produced.get(refKey(r.layer, r.node, r.tensor));
-    while (pending.length > 0) {
-      let progressed = false;
-      for (let i = 0; i < pending.length; ) {
+    // Passes in file order, each emitting every call whose inputs are known when it is visited, as
+    // many passes as needed. A blocked call is looked at again only once the tensor it waits for is
+    // produced, so a file listing its layers backwards costs n log n, not n passes over n calls.
+    const waiting = new Map<string, number[]>();
+    const done = new Array<boolean>(pending.length).fill(false);
+    let pass = new IndexHeap(pending.map((_, i) => i));
+    let nextPass: number[] = [];
+    while (pass.size > 0) {
+      while (pass.size > 0) {
+        const i = pass.pop();
         const { layer, call } = pending[i];
         const inb = layer.calls[call];
         const ins = inb.refs.map(resolve);
-        if (ins.some((x) => x === undefined)) { i++; continue; }
-        pending.splice(i, 1);
-        progressed = true;
+        const blocked = inb.refs.find((_r, k) => ins[k] === undefined);
+        if (blocked) {
+          const key = refKey(blocked.layer, blocked.node, blocked.tensor);
+          const w = waiting.get(key);
+          if (w) w.push(i);
+          else waiting.set(key, [i]);
+          continue;
+        }
+        done[i] = true;
         const nodeIndex = call + (offsets.get(layer.name) ?? 0);
         const suffix = call > 0 ? `#${call}` : '';
         let outs: string[];
@@ -181,13 +194,22 @@ export class GraphBuilder {
           for (let t = 0; declared.has(refKey(layer.name, nodeIndex, t)); t++) decl.push(declared.get(refKey(layer.name, nodeIndex, t)));
           outs = this.emitLayer(layer, call, ins as string[], scope, idPrefix, weightPrefix, decl.length ? decl : undefined, inb.kwargs);
         }
-        outs.forEach((v, t) => produced.set(refKey(layer.name, nodeIndex, t), v));
+        outs.forEach((v, t) => {
+          const key = refKey(layer.name, nodeIndex, t);
+          produced.set(key, v);
+          // Later in this pass if after this call in the file, else in the next pass.
+          for (const j of waiting.get(key) ?? []) if (j > i) pass.push(j); else nextPass.push(j);
+          waiting.delete(key);
+        });
       }
-      if (!progressed) {
-        const p = pending[0];
-        const missing = p.layer.calls[p.call].refs.find((r) => resolve(r) === undefined)!;
-        throw new ModelError(`model "${m.name}": layer "${p.layer.name}" takes tensor ${missing.layer}[${missing.node}][${missing.tensor}], which no layer produces`);
-      }
+      pass = new IndexHeap(nextPass);
+      nextPass = [];
+    }
+    const stuck = done.indexOf(false);
+    if (stuck >= 0) {
+      const p = pending[stuck];
+      const missing = p.layer.calls[p.call].refs.find((r) => resolve(r) === undefined)!;
+      throw new ModelError(`model "${m.name}": layer "${p.layer.name}" takes tensor ${missing.layer}[${missing.node}][${missing.tensor}], which no layer produces`);
     }
     return m.outputs.map((r) => {
       const v = resolve(r);
@@ -301,4 +323,43 @@ export function nestedNodeOffsets(m: KModel, byName: Map<string, KLayer> = new M
     if (l?.model && max >= l.calls.length && max - 1 < l.calls.length) res.set(name, 1);
   }
   return res;
+}
+
+/** Pending call indices, smallest first. */
+class IndexHeap {
+  private readonly a: number[] = [];
+  constructor(items: number[]) {
+    for (const v of items) this.push(v);
+  }
+  get size(): number {
+    return this.a.length;
+  }
+  push(v: number): void {
+    const a = this.a;
+    a.push(v);
+    for (let i = a.length - 1; i > 0; ) {
+      const p = (i - 1) >> 1;
+      if (a[p] <= a[i]) break;
+      [a[p], a[i]] = [a[i], a[p]];
+      i = p;
+    }
+  }
+  pop(): number {
+    const a = this.a;
+    const top = a[0];
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        let m = i;
+        if (l < a.length && a[l] < a[m]) m = l;
+        if (l + 1 < a.length && a[l + 1] < a[m]) m = l + 1;
+        if (m === i) break;
+        [a[m], a[i]] = [a[i], a[m]];
+        i = m;
+      }
+    }
+    return top;
+  }
 }
