@@ -4,6 +4,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ModelError } from '../../errors';
+import type { DType } from '../../ir/dtype';
+import type { TensorSource } from '../../ir/tensor';
 import type { WeightLocator } from './build';
 
 type H5 = typeof import('h5wasm');
@@ -62,7 +64,7 @@ export function stringAttr(g: H5File | H5Group, name: string): string | undefine
   return undefined;
 }
 
-interface DatasetInfo { path: string; shape: number[] }
+export interface DatasetInfo { path: string; shape: number[] }
 
 /** Every dataset under `root` with its path and shape (metadata only). */
 export function listDatasets(lib: H5, f: H5File, root: string, max = 200_000): DatasetInfo[] {
@@ -87,7 +89,7 @@ export function listDatasets(lib: H5, f: H5File, root: string, max = 200_000): D
  * group, its local name as the last path part, and its dims. HDF5 datasets have no single-range
  * source in the IR yet, so the tensor is recorded as absent, naming the dataset to read on demand.
  */
-export function h5Locator(datasets: DatasetInfo[], file: string, warnings: string[]): WeightLocator {
+export function h5Locator(datasets: DatasetInfo[], file: string, warnings: string[], opts: H5LocatorOptions = {}): WeightLocator {
   const used = new Set<string>();
   let mismatches = 0;
   return (name, dims, layer, local) => {
@@ -99,6 +101,15 @@ export function h5Locator(datasets: DatasetInfo[], file: string, warnings: strin
     if (!(hit.shape.length === dims.length && hit.shape.every((x, i) => x === dims[i])) && mismatches++ < 5) {
       warnings.push(`weight ${name}: the HDF5 dataset ${hit.path} has shape [${hit.shape.join(', ')}], the architecture gives [${dims.join(', ')}]`);
     }
-    return { source: { kind: 'absent', reason: `HDF5 dataset ${hit.path} (read on demand)` } };
+    opts.matched?.set(name, hit.path);
+    const read = opts.read?.(hit.path);
+    return read ?? { source: { kind: 'absent', reason: `HDF5 dataset ${hit.path} (read on demand)` } };
   };
+}
+
+export interface H5LocatorOptions {
+  /** Reads a matched dataset's values (writers need them; analysis does not). */
+  read?: (datasetPath: string) => { source: TensorSource; dtype: DType } | undefined;
+  /** Records weight name -> dataset path for each match. */
+  matched?: Map<string, string>;
 }
