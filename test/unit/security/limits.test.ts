@@ -178,6 +178,11 @@ describe('limits: each refusal names the limit and the value', function () {
       writeFileSync(f, '['.repeat(600) + ']'.repeat(600));
       await assert.rejects(loadModel(f), limitError(/nests deeper than 512 levels \(at line 1, column 513\)/));
     });
+    it('nesting counts brackets outside strings only (escaped quotes and backslashes included)', async () => {
+      const f = path.join(tmp, 'brackets.json');
+      writeFileSync(f, JSON.stringify({ s: `\\"${'['.repeat(600)}\\`, t: '\\', u: 'x' }).replace('"x"', '[[1]]'));
+      await assert.rejects(loadModel(f), (e: Error) => isModelError(e) && /not a Keras model/.test(e.message));
+    });
   });
 
   describe('work that grows with the file stays near-linear', () => {

@@ -50,13 +50,9 @@ export const MAX_JSON_DEPTH = 512;
 /** Refuses absurd nesting before the recursive parser would overflow the stack. */
 function checkDepth(text: string, what: string): void {
   let depth = 0;
-  let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
+    if (c === 0x22) i = stringEnd(text, i);
     else if (c === 0x7b || c === 0x5b) {
       if (++depth > MAX_JSON_DEPTH) {
         const { line, column } = lineCol(text, i);
@@ -64,6 +60,17 @@ function checkDepth(text: string, what: string): void {
       }
     } else if (c === 0x7d || c === 0x5d) depth--;
   }
+}
+
+/** Index of the quote closing the string opened at `open` (or the end): native search, as a huge
+ * string (a 100 MB doc field) must not cost a JS loop per character. */
+function stringEnd(text: string, open: number): number {
+  for (let q = text.indexOf('"', open + 1); q >= 0; q = text.indexOf('"', q + 1)) {
+    let bs = 0;
+    while (text.charCodeAt(q - 1 - bs) === 0x5c) bs++;
+    if (bs % 2 === 0) return q;
+  }
+  return text.length;
 }
 
 function parseStrict(raw: string, what: string, notes?: string[]): JsonNode {
