@@ -46,6 +46,8 @@ const MAX_DEPTH = 32;
 export class Scope {
   readonly types = new Map<string, TensorType>();
   readonly values = new Map<string, ConstValue>();
+  /** Outputs of nodes already run, typed or not (a node whose rule failed still produces them). */
+  readonly produced = new Set<string>();
   private readValues = new Map<string, ConstValue | undefined>();
 
   constructor(readonly graph: Graph, private readonly env: EngineEnv, readonly parent?: Scope) {}
@@ -53,6 +55,7 @@ export class Scope {
   type(name: string): TensorType | undefined {
     const t = this.types.get(name);
     if (t) return t;
+    if (this.produced.has(name)) return undefined;
     const init = this.graph.initializers.get(name);
     if (init) return { dtype: init.dtype, shape: [...init.dims] };
     return this.parent?.type(name);
@@ -66,12 +69,12 @@ export class Scope {
       if (!this.readValues.has(name)) this.readValues.set(name, this.env.consts.read(init));
       return this.readValues.get(name);
     }
-    if (this.types.has(name)) return undefined;
+    if (this.types.has(name) || this.produced.has(name)) return undefined;
     return this.parent?.value(name);
   }
 
   defines(name: string): boolean {
-    return this.types.has(name) || this.graph.initializers.has(name) || (this.parent?.defines(name) ?? false);
+    return this.types.has(name) || this.produced.has(name) || this.graph.initializers.has(name) || (this.parent?.defines(name) ?? false);
   }
 }
 
@@ -112,6 +115,7 @@ function runNode(node: Node, scope: Scope, declaredOf: (n: string) => TensorType
   const setOutputs = (types: (TensorType | undefined)[], vals?: (ConstValue | undefined)[]) => {
     node.outputs.forEach((name, i) => {
       if (name === '') return;
+      scope.produced.add(name);
       const declared = declaredOf(name);
       const t = types[i] ? (declared ? mergeDeclared(types[i]!, declared, name, env) : types[i]) : declared;
       run.outputs[i] = t;
