@@ -172,8 +172,6 @@ export class Commands implements vscode.Disposable {
   /** Why Apply is unavailable for this model, if it is. */
   private applyBlocked(uri: vscode.Uri): string | undefined {
     if (!isTrusted()) return 'Restricted Mode: trust this workspace to apply optimizations.';
-    const c = this.d.hints.content(uri);
-    if (this.d.kerasBinary.document(uri)) return '.keras / .h5 models are read-only in ModelLens.';
     return undefined;
   }
 
@@ -234,10 +232,10 @@ export class Commands implements vscode.Disposable {
     if (!s) return false;
     const content = this.d.hints.content(uri);
     if (content?.text !== undefined) return this.applyKeras(uri, s, knobValues(s, knobs));
-    if (!this.d.onnx.document(uri)) {
-      await vscode.commands.executeCommand('vscode.openWith', uri, ONNX_VIEW_TYPE);
-    }
-    const doc = this.d.onnx.document(uri);
+    // Binary models (.onnx, .keras, .h5) change as their custom document: new bytes, one undoable edit.
+    const opened = () => this.d.onnx.document(uri!) ?? this.d.kerasBinary.document(uri!);
+    if (!opened()) await vscode.commands.executeCommand('vscode.openWith', uri, binaryViewType(uri) ?? ONNX_VIEW_TYPE);
+    const doc = opened();
     if (!doc) {
       void vscode.window.showWarningMessage('ModelLens: open the model in the ModelLens editor to apply optimizations.');
       return false;
@@ -316,20 +314,22 @@ export class Commands implements vscode.Disposable {
     }
   }
 
-  /** "Save Compressed Copy As…": the edited ONNX document's bytes to a new file (the original stays). */
+  /** "Save Compressed Copy As…": the edited ONNX / .keras / .h5 document's bytes to a new file (the original stays). */
   async saveCompressedCopy(uri?: vscode.Uri, target?: vscode.Uri): Promise<boolean> {
     if (!isTrusted()) {
       void vscode.window.showWarningMessage('ModelLens does not write files in Restricted Mode.');
       return false;
     }
     uri ??= ModelStatusBar.activeUri();
-    const doc = uri ? this.d.onnx.document(uri) : undefined;
+    const doc = uri ? this.d.onnx.document(uri) ?? this.d.kerasBinary.document(uri) : undefined;
     if (!uri || !doc) {
-      void vscode.window.showInformationMessage('ModelLens: open an ONNX model in the ModelLens editor first.');
+      void vscode.window.showInformationMessage('ModelLens: open an ONNX, .keras or .h5 model in the ModelLens editor first.');
       return false;
     }
-    const base = uri.path.split('/').pop()!.replace(/\.onnx$/i, '');
-    target ??= await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(uri, '..', `${base}.compressed.onnx`), filters: { ONNX: ['onnx'] }, title: 'Save compressed copy as' });
+    const name = uri.path.split('/').pop()!;
+    const ext = /\.(onnx|keras|h5|hdf5)$/i.exec(name)?.[1] ?? 'onnx';
+    const base = name.slice(0, name.length - ext.length - 1);
+    target ??= await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(uri, '..', `${base}.compressed.${ext}`), filters: { [ext === 'onnx' ? 'ONNX' : 'Keras']: [ext] }, title: 'Save compressed copy as' });
     if (!target) return false;
     await writeAtomic(target, await doc.content());
     void vscode.window.showInformationMessage(`ModelLens: saved ${target.path.split('/').pop()}`);

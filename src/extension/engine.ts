@@ -17,6 +17,7 @@ import { tensorStats } from '../core/tensor/stats';
 import type { LazyTensor } from '../core/ir/tensor';
 import type { WeightStats } from '../../webview/protocol';
 import { ModelError } from '../core/errors';
+import { applyKerasBinary } from '../core/formats/keras/binaryApply';
 import { applyKerasText } from '../core/formats/keras/tfjsApply';
 import { writeOnnx } from '../core/formats/onnx/writer';
 import { diffAnalyses } from '../core/passes/delta';
@@ -81,7 +82,8 @@ export async function runApply(req: ApplyRequest, progress: (f: number, msg: str
       const model = await loadModel(file);
       const pass = passByName(req.suggestion.pass);
       if (!pass) throw new ModelError(`unknown pass ${req.suggestion.pass}`);
-      if (model.format !== 'onnx') throw new ModelError('binary Keras models (.keras, .h5) are read-only in ModelLens', 'unsupported');
+      // .keras / .h5: the config edited like a Keras JSON, the weights rewritten, a new archive / HDF5 file.
+      if (model.format !== 'onnx') return applyKerasBinary(file, req.suggestion, req.knobs, progress);
       const errors: LayerError[] = [];
       const rewritten = await pass.rewrite(model, req.suggestion, req.knobs, { withWeights: true, onError: (e) => errors.push(e), onProgress: progress });
       progress(1, 'writing the model');

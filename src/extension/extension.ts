@@ -24,6 +24,8 @@ import { isTrusted, setTrustOverride } from './trust';
 export interface ModelLensApi {
   store: ModelStore;
   onnxDocument(uri: vscode.Uri): OnnxDocument | undefined;
+  /** The custom document of an open .onnx, .keras or .h5 model. */
+  binaryDocument(uri: vscode.Uri): OnnxDocument | undefined;
   graphViews(uri: vscode.Uri): GraphView[];
   openGraph(uri: vscode.Uri): Promise<GraphView | undefined>;
   /** Open optimization previews: hint id, model, the numbers shown, and their Measure (what the button runs). */
@@ -43,7 +45,8 @@ export function activate(context: vscode.ExtensionContext): ModelLensApi {
   const diagnostics = new ModelDiagnostics();
   const store = new ModelStore(client, diagnostics);
   const onnx = new ModelEditorProvider(context.extensionUri, store, false, log);
-  const kerasBinary = new ModelEditorProvider(context.extensionUri, store, true, log);
+  // .keras / .h5 are editable like ONNX: an applied optimization is new file bytes, written on save.
+  const kerasBinary = new ModelEditorProvider(context.extensionUri, store, false, log);
   const hints = new HintService(store, (uri) => {
     const d = onnx.document(uri) ?? kerasBinary.document(uri);
     return d ? { version: d.version, bytes: d.unsavedBytes } : undefined;
@@ -85,6 +88,7 @@ export function activate(context: vscode.ExtensionContext): ModelLensApi {
   return {
     store,
     onnxDocument: (uri) => onnx.document(uri),
+    binaryDocument: (uri) => onnx.document(uri) ?? kerasBinary.document(uri),
     graphViews: (uri) => commands.graphViews(uri),
     openGraph: (uri) => commands.openGraph(uri),
     previews: () => commands.previewPanels().map((p) => ({ hintId: p.hintId, uri: p.host.uri, view: p.view, panel: p.panel, measure: () => p.measure(), compare: p.compare, compareError: p.compareError })),

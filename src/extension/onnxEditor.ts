@@ -1,6 +1,6 @@
 /**
- * Custom editors that show a binary model as its graph: `.onnx` (editable: edits, undo/redo, save,
- * save-as, revert, backup through OnnxDocument) and `.keras`/`.h5` (read-only until their writers exist).
+ * Custom editors that show a binary model as its graph: `.onnx`, `.keras` and `.h5`, each editable the
+ * same way (edits, undo/redo, save, save-as, revert, backup through OnnxDocument, which holds bytes).
  */
 import * as vscode from 'vscode';
 import { GraphView } from './graphPanel';
