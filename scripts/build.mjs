@@ -1,12 +1,12 @@
 // The one build: dist/extension.js (CJS, `vscode` external), dist/worker.js (the analysis worker
 // thread) and the graph webview bundle (webview/build.mjs -> dist/webview/). Everything the extension
-// loads at run time is bundled, so the .vsix ships no node_modules.
+// loads at run time is bundled, except binaries (dist/node_modules/: ONNX Runtime, tfjs wasm).
 //
 //   node scripts/build.mjs [--dev] [--tests]
 //     --dev    no minification, linked source maps
 //     --tests  also compile the integration suite to out/test/integration/ (run inside VS Code)
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -53,6 +53,35 @@ const h5dir = path.join(root, 'dist', 'h5wasm');
 mkdirSync(h5dir, { recursive: true });
 for (const f of ['hdf5_hl.js', 'hdf5_util.js']) copyFileSync(path.join(root, 'node_modules/h5wasm/dist/node', f), path.join(h5dir, f));
 writeFileSync(path.join(h5dir, 'package.json'), '{ "type": "module" }\n');
+
+// Native and wasm binaries cannot be bundled: ONNX Runtime (Benchmark Model, for this platform only —
+// scripts/package.mjs makes the .vsix platform-specific) and the TensorFlow.js wasm kernels (SVDs of
+// the low-rank pass; without them tfjs falls back to its much slower cpu backend) go to
+// dist/node_modules/, where require() from dist/*.js finds them before any project node_modules.
+const nm = path.join(root, 'node_modules');
+const distNm = path.join(root, 'dist', 'node_modules');
+function ship(pkg, rel, filter = () => true) {
+  const from = path.join(nm, pkg, rel);
+  const to = path.join(distNm, pkg, rel);
+  if (statSync(from).isDirectory()) {
+    for (const f of readdirSync(from)) if (filter(f)) ship(pkg, path.join(rel, f), filter);
+  } else {
+    mkdirSync(path.dirname(to), { recursive: true });
+    copyFileSync(from, to);
+  }
+}
+const ortBin = `bin/napi-v6/${process.platform}/${process.arch}`;
+if (existsSync(path.join(nm, 'onnxruntime-node', ortBin))) {
+  ship('onnxruntime-node', 'package.json');
+  ship('onnxruntime-node', 'dist', (f) => f.endsWith('.js') || !f.includes('.'));
+  ship('onnxruntime-node', ortBin);
+  ship('onnxruntime-common', 'package.json');
+  ship('onnxruntime-common', 'dist/cjs', (f) => f.endsWith('.js') || f === 'package.json' || !f.includes('.'));
+} else {
+  console.warn(`build: onnxruntime-node has no binary for ${process.platform}-${process.arch}; the .vsix cannot run Benchmark Model`);
+}
+ship('@tensorflow/tfjs-backend-wasm', 'package.json');
+ship('@tensorflow/tfjs-backend-wasm', 'dist', (f) => f.endsWith('.wasm'));
 
 const { buildWebview } = await import(pathToFileURL(path.join(root, 'webview/build.mjs')).href);
 const wv = await buildWebview({ minify: !dev });

@@ -1,6 +1,7 @@
 // `npm run package`: build, then pack dist/ + media/ into modellens-<version>.vsix with @vscode/vsce
-// (offline). --no-dependencies: everything the extension loads is bundled into dist/, so no
-// node_modules are shipped. Prints the size and the file list.
+// (offline). --no-dependencies: the JavaScript is bundled into dist/; the binaries that cannot be
+// (ONNX Runtime for this platform, tfjs wasm) are in dist/node_modules/, so the package is
+// platform-specific (--target, e.g. linux-x64). Prints the size and the file list.
 //
 //   node scripts/package.mjs [--out FILE]
 import { spawnSync } from 'node:child_process';
@@ -19,7 +20,8 @@ const t0 = Date.now();
 
 // vsce runs the `vscode:prepublish` script (the production build) itself.
 const vsce = createRequire(path.join(root, 'package.json')).resolve('@vscode/vsce/vsce');
-const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', out], {
+const target = `${process.platform === 'win32' ? 'win32' : process.platform}-${process.arch}`;
+const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--target', target, '--out', out], {
   cwd: root,
   stdio: 'inherit',
 });

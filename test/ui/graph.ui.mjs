@@ -138,6 +138,28 @@ try {
     await page.screenshot({ path: shot('onnx-graph') });
   });
 
+  await step('Benchmark Model on the ONNX editor: ONNX Runtime runs it and the report opens', async () => {
+    // In the .vsix run this proves the packaged ONNX Runtime (dist/node_modules/) loads in the extension host.
+    await page.locator('.monaco-workbench').click({ position: { x: 700, y: 12 } }).catch(() => {});
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: 10000 });
+    await input.fill('>ModelLens: Benchmark Model');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Benchmark Model' }).first().waitFor({ timeout: 10000 });
+    await page.keyboard.press('Enter');
+    const report = await waitUntil('the benchmark report', async () => {
+      for (const el of await page.locator('.monaco-editor .view-lines').all()) {
+        const t = (await el.innerText().catch(() => '')).replace(/\u00a0/g, ' ');
+        if (/# Benchmark: /.test(t) && /latency\s+median\s+[\d.]+ ms, p90 [\d.]+ ms/.test(t)) return t;
+      }
+      return undefined;
+    }, 3 * TIMEOUT);
+    const runtime = /runtime\s+(.*)/.exec(report)?.[1] ?? '';
+    log('benchmark:', runtime, '|', /latency\s+(.*)/.exec(report)?.[1]);
+    if (!runtime.startsWith('onnxruntime-node')) throw new Error(`benchmark ran on "${runtime}", expected onnxruntime-node`);
+    await page.screenshot({ path: shot('benchmark') });
+  });
+
   await step(`open ${KERAS}: totals, "Open graph" and per-layer lenses`, async () => {
     await quickOpen(page, KERAS);
     const lenses = page.locator('.monaco-editor .codelens-decoration a');
