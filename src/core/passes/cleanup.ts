@@ -130,14 +130,21 @@ export const cleanup: Pass = {
         renameUses(g, n.outputs[0], n.inputs[0]);
       }
     } else if (kind === 'identity') {
-      for (const n of identitySites(model).filter((x) => wanted.has(x.id))) {
+      for (const site of identitySites(model).filter((x) => wanted.has(x.id))) {
+        // The node as it is now: removing an earlier no-op of a chain (Identity → Dropout → output)
+        // renamed this one's input.
+        const n = g.nodes.find((q) => q.id === site.id)!;
         const cur = new GraphIndex(g);
         const x = n.inputs[0];
         const y = n.outputs[0];
-        removeNode(g, n.id);
-        if (!cur.outputs.has(y)) renameUses(g, y, x);
-        else {
-          const p = cur.producer.get(x)!;
+        if (!cur.outputs.has(y)) {
+          removeNode(g, n.id);
+          renameUses(g, y, x);
+        } else {
+          const p = cur.producer.get(x);
+          // The output keeps its name only through x's producer; else this no-op stays.
+          if (!p || cur.outputs.has(x) || cur.uses(x).length !== 1) continue;
+          removeNode(g, n.id);
           g.nodes[g.nodes.findIndex((q) => q.id === p.id)] = { ...p, outputs: p.outputs.map((o) => (o === x ? y : o)) };
           renameUses(g, x, y);
         }

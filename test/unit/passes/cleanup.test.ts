@@ -45,6 +45,29 @@ describe('passes: cleanup', () => {
     if (chk !== undefined) assert.equal(chk, '');
   });
 
+  it('a chain of no-ops ending at a graph output (Relu → Identity → Dropout → y) is removed whole; y keeps its name', async () => {
+    const m = model(
+      [node('relu', 'Relu', ['x'], ['r']), node('id', 'Identity', ['r'], ['i']), node('drop', 'Dropout', ['i'], ['y'])],
+      [vi('x', [2, 5])],
+      [vi('y', [2, 5])],
+      [],
+    );
+    const [s] = await cleanup.find(m, analyzeModel(m));
+    assert.deepEqual(s.layers, ['id', 'drop']);
+    const out = await cleanup.rewrite(m, s, {}, { withWeights: true });
+    assert.deepEqual(out.graph.nodes.map((n) => `${n.opType}:${n.inputs}->${n.outputs}`), ['Relu:x->y']);
+    const f = tmp.file('chain.onnx');
+    await roundTrip(out, f);
+    const x = randn(10, rng(4));
+    const y = (await runOrt(f, { x: { data: x, dims: [2, 5] } })).y;
+    assert.deepEqual([...y], [...x].map((v) => Math.max(0, v)));
+  });
+
+  it('a no-op between a graph input and a graph output stays (the output name has no producer to take it)', async () => {
+    const m = model([node('id', 'Identity', ['x'], ['y'])], [vi('x', [3])], [vi('y', [3])], []);
+    assert.deepEqual(await cleanup.find(m, analyzeModel(m)), []);
+  });
+
   for (const file of ['tiny_bert_op17.onnx', 'tiny_bert_dynamic.onnx']) {
     it(`${file}: folds constant shape subgraphs; outputs equal in ORT; Δ matches re-analysis`, async () => {
       const path = `/work/shared/models/onnx/${file}`;
