@@ -1,6 +1,6 @@
 import type { Analysis } from '../analysis/types';
-import type { Model } from '../ir/graph';
-import { elementCount } from '../ir/tensor';
+import type { Model, Node } from '../ir/graph';
+import { elementCount, type LazyTensor } from '../ir/tensor';
 import { finish, knobValue } from './common';
 import { Namer, absentTensor, cloneModel, f32Tensor, pruneUnused, renameUses } from './graphEdit';
 import type { FindOptions, Knob, KnobValues, Pass, RewriteOptions, Suggestion } from './types';
@@ -63,18 +63,39 @@ export function kmeans1d(values: Float32Array, k: number, iters = 25): { centroi
   return { centroids: cents, assign };
 }
 
+/**
+ * The tensors to cluster: ONNX Conv/Gemm/MatMul weights, or Keras layers' kernels (Dense, Conv*,
+ * depthwise/pointwise kernels, Embedding tables), each tensor once (a shared layer lists its weights on
+ * every call). Biases and normalisation parameters are few and sensitive: left as they are.
+ */
+function sitesOf(model: Model, min: number): { node: Node; tensor: LazyTensor }[] {
+  if (model.format !== 'keras') return weightSites(model, min);
+  const g = model.graph;
+  const seen = new Set<string>();
+  const out: { node: Node; tensor: LazyTensor }[] = [];
+  for (const node of g.nodes) {
+    for (const w of node.weights ?? []) {
+      const t = g.initializers.get(w);
+      if (!t || seen.has(w) || t.dtype !== 'float32' || elementCount(t) < min || !/(^|\/)((depthwise_|pointwise_)?kernel|embeddings)$/.test(w)) continue;
+      seen.add(w);
+      out.push({ node, tensor: t });
+    }
+  }
+  return out;
+}
+
 export const cluster: Pass = {
   name: 'cluster',
   title: 'Weight clustering (k-means codebook)',
 
   async find(model: Model, analysis: Analysis, opts?: FindOptions): Promise<Suggestion[]> {
-    const sites = weightSites(model, 1024);
+    const sites = sitesOf(model, 1024);
     if (sites.length === 0) return [];
     const elems = sites.reduce((s, x) => s + elementCount(x.tensor), 0);
     const sug = await finish(this, model, analysis, {
       pass: 'cluster',
       title: `Cluster ${sites.length} weight tensors to 2^b shared values`,
-      layers: sites.map((s) => s.node.id),
+      layers: [...new Set(sites.map((s) => s.node.id))],
       kind: 'approximate',
       knobs: [BITS],
       detail: { elements: elems, float32Bytes: 4 * elems, compressedBytes: clusteredBytes(elems, BITS.default) },
@@ -88,10 +109,11 @@ export const cluster: Pass = {
     const g = out.graph;
     const namer = new Namer(g);
     const wanted = new Set(s.layers);
-    const sites = weightSites(model, 1024).filter((x) => wanted.has(x.node.id));
+    const sites = sitesOf(model, 1024).filter((x) => wanted.has(x.node.id));
     for (const [i, site] of sites.entries()) {
       const t = site.tensor;
-      const name = namer.fresh(`${t.name}_clustered${bits}b`);
+      // Keras layers own their weights by name (the name is the file's): the values change in place.
+      const name = model.format === 'keras' ? t.name : namer.fresh(`${t.name}_clustered${bits}b`);
       if (opts.withWeights) {
         opts.onProgress?.(i / sites.length, `k-means on ${t.name}`);
         const W = await readWeights(t);
@@ -102,7 +124,7 @@ export const cluster: Pass = {
       } else {
         g.initializers.set(name, absentTensor(name, 'float32', t.dims));
       }
-      renameUses(g, t.name, name);
+      if (name !== t.name) renameUses(g, t.name, name);
     }
     pruneUnused(g);
     return out;

@@ -249,6 +249,29 @@ describe('keras: weight-changing passes on .keras and .h5 files', function () {
     });
   }
 
+  for (const kind of ['keras', 'h5'] as const) {
+    it(`.${kind}: cluster (2 bits) changes only kernel values: the config is byte-identical, kernels hold ≤ 4 values, the rest is as written`, async () => {
+      const file = path.join(tmp(), `tiny.${kind}`);
+      if (kind === 'keras') await writeKerasArchive(tinyKeras3(), file);
+      else await writeKeras2File(toKeras2Json((await readKerasArchiveModel()).kmodel), file);
+      const s = await suggestion(file, 'cluster');
+      const { r, out, d } = await applyAndReload(file, s, { bits: 2 });
+      assert.equal(d.params, 0);
+      await opened(file, async (k1) => opened(out, async (k2) => {
+        assert.equal(k2.config, k1.config, 'the config text is unchanged');
+        for (const n of k2.model.graph.nodes) {
+          for (const w of n.weights ?? []) {
+            const v2 = await toFloat32(k2.model.graph.initializers.get(w)!);
+            const v1 = await toFloat32(k1.model.graph.initializers.get(w)!);
+            if (r.errors.some((e) => e.layer === n.id) && /kernel$/.test(w)) assert.ok(new Set(v2).size <= 4, `${w}: ${new Set(v2).size} values`);
+            else assert.deepEqual(v2, v1, `${w} as it was`);
+          }
+        }
+        assert.deepEqual(r.errors.map((e) => e.layer), ['conv_b'], 'the one kernel of at least 1024 weights');
+      }));
+    });
+  }
+
   /** The tiny Keras 3 model read back (for a Keras 2 twin of its config). */
   async function readKerasArchiveModel(): Promise<OpenKeras> {
     const file = path.join(tmp(), 'twin.keras');

@@ -182,6 +182,45 @@ describe('keras: weight-changing passes on tfjs model.json with shards', functio
     for (let i = 0; i < want.length; i++) assert.ok(relMaxDiff(want[i], got[i]) <= 1e-4, `output ${i}: ${relMaxDiff(want[i], got[i])}`);
   });
 
+  it(`cluster (${MNIST}, 3 bits): every kernel holds at most 8 values, biases copied, the reported errors are ‖W − C‖/‖W‖ of the loaded kernels`, async () => {
+    const st = setup(MNIST);
+    dirs.push(st.dir);
+    const original = await loadTfjsModel(st.file);
+    const s = await suggestion(st.file, 'cluster');
+    const r = await applyKerasText(st.text, st.file, s, { bits: 3 });
+    const edited = applyTextEdits(st.text, r.edits);
+    assert.equal(r.edits.length, 1, 'only the manifest changes');
+    save(st, edited, r.shards);
+    const m = await loadTfjsModel(st.file);
+    const layers = ['myConv1', 'myConv2', 'myDense1', 'myDense2', 'myDense3'];
+    let clustered = 0;
+    for (const name of layers) {
+      const [k, b] = m.getLayer(name).getWeights();
+      const [k0, b0] = original.getLayer(name).getWeights();
+      assert.deepEqual(b.dataSync(), b0.dataSync(), `${name} bias untouched`);
+      const err = r.errors.find((e) => e.layer === name);
+      if (!err) {
+        assert.deepEqual(k.dataSync(), k0.dataSync(), `${name}: too small to cluster, untouched`);
+        continue;
+      }
+      clustered++;
+      const v = k.dataSync() as Float32Array;
+      assert.ok(new Set(v).size <= 8, `${name}: ${new Set(v).size} distinct values`);
+      const w = k0.dataSync() as Float32Array;
+      assert.ok(Math.abs(err.relError - frob(w, v) / frob(w)) <= 1e-5, `${name}: reported ${err.relError}, computed ${frob(w, v) / frob(w)}`);
+    }
+    assert.ok(clustered >= 3, `${clustered} kernels clustered`);
+  });
+
+  it('cluster on an architecture-only JSON is refused: there are no weights to change', async () => {
+    const file = sharedFile('k2_advml_autoencoder_seq.json');
+    const text = readFileSync(file, 'utf8');
+    const model = readKerasJsonText(text, file);
+    const [s] = await passByName('cluster')!.find(model, analyzeModel(model));
+    assert.ok(s);
+    await assert.rejects(applyKerasText(text, file, s, s.at), /no weights/);
+  });
+
   it('untouched weights are copied byte for byte; a second apply before saving reads the first one\'s shard from memory', async () => {
     const st = setup(MNIST);
     dirs.push(st.dir);

@@ -74,6 +74,8 @@ export async function planWeights(model: Model, rewritten: Model, editedText: st
       if (!name || !from) throw new ModelError(`the rewrite added layer ${n.name}, which the JSON edits do not have`, 'unsupported');
       layer = { key: [...(n.scope ?? []), name].join('/'), anchor: layerKey(from), rename: { from: from.name, to: name }, weights: [] };
     }
+    // A shared layer (several calls, one set of weights) is planned once.
+    if (byKey.has(layer.key)) continue;
     const specs = layout.get(layer.key) ?? [];
     const names = n.weights ?? [];
     if (specs.length !== names.length || specs.some((s, i) => !sameDims(s.dims, after.initializers.get(names[i])?.dims))) {

@@ -30,7 +30,7 @@ export interface KerasEditOptions {
 }
 
 /** Passes whose Keras rewrite changes weights (the manifest of a tfjs model.json would go stale). */
-export const CHANGES_WEIGHTS = new Set(['low-rank', 'bn-fold', 'depthwise-separable']);
+export const CHANGES_WEIGHTS = new Set(['low-rank', 'bn-fold', 'depthwise-separable', 'cluster']);
 
 /** Layer config keys that declare a Sequential model's input (they must stay on its first layer). */
 const INPUT_KEYS = ['batch_input_shape', 'input_shape', 'input_dim', 'batch_shape', 'input_length'];
@@ -81,6 +81,11 @@ export function kerasTextEdits(text: string, model: Model, suggestion: Suggestio
       break;
     case 'low-rank':
       edits = nodes.flatMap((n) => ctx.lowRank(model, n, ctx.site(n, shift), knobs, opts));
+      break;
+    case 'cluster':
+      // Only values change, nothing in the config: the caller writes the weights (tfjs shards, .keras, .h5).
+      if (opts.weightsManifest !== 'architecture-only') throw new ModelError('cluster changes weight values only, and this Keras JSON holds no weights', 'unsupported');
+      edits = [];
       break;
     case 'depthwise-separable':
       if (ctx.keras1) throw new ModelError('depthwise-separable: Keras 1 files are not edited (SeparableConvolution2D spells its arguments differently)', 'unsupported');
