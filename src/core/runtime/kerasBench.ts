@@ -118,7 +118,9 @@ export async function benchKeras(file: string, opts: BenchOptions = {}): Promise
   sampleRss();
 
   const specs = kerasInputs(model, opts.dims ?? {}, warnings);
-  const inputs = specs.map((s) => randomTensor(tf, s, seed, embeddingBound(model, s.name)));
+  // Seeded by position: tfjs makes symbolic tensor names unique per process (a second build of the same
+  // JSON gets "x_1"), which would give the original and its compressed copy different inputs.
+  const inputs = specs.map((s, k) => randomTensor(tf, s, seedFor(seed, `input:${k}`), embeddingBound(model, s.name)));
   let tfPeak = 0;
   const run = (): Tensor[] => {
     let out: Tensor | Tensor[];
@@ -197,12 +199,17 @@ function oneLine(e: unknown): string {
 
 function setRandomWeights(tf: Tf, model: LayersModel, seed: number): void {
   const ws = model.getWeights();
+  const names = model.weights.map((v) => v.originalName ?? v.name);
   const fresh = ws.map((w, i) => {
     const rnd = mulberry32(seedFor(seed, `weight:${i}`));
     const n = w.size;
     const a = new Float32Array(n);
-    // Small values (±0.05) keep activations finite through deep stacks of random layers.
-    for (let k = 0; k < n; k++) a[k] = (rnd() - 0.5) * 0.1;
+    // Small values (±0.05) keep activations finite through deep stacks of random layers. A variance
+    // must stay positive (BatchNormalization divides by its square root: NaN otherwise) and a
+    // normalisation's scale near 1.
+    const name = names[i] ?? '';
+    const [lo, span] = /variance$/.test(name) ? [0.5, 1] : /gamma$/.test(name) ? [0.95, 0.1] : [-0.05, 0.1];
+    for (let k = 0; k < n; k++) a[k] = lo + rnd() * span;
     return w.dtype === 'float32' ? tf.tensor(a, w.shape, 'float32') : tf.zeros(w.shape, w.dtype);
   });
   model.setWeights(fresh);
@@ -247,7 +254,7 @@ function embeddingBound(model: LayersModel, inputName: string): number {
 }
 
 function randomTensor(tf: Tf, s: InputSpec, seed: number, intBound: number): Tensor {
-  const rnd = mulberry32(seedFor(seed, s.name));
+  const rnd = mulberry32(seed);
   const n = s.shape.reduce((a, b) => a * b, 1);
   if (s.dtype === 'int32') return tf.tensor(Int32Array.from({ length: n }, () => Math.floor(rnd() * intBound)), s.shape, 'int32');
   if (s.dtype === 'bool') return tf.tensor(Uint8Array.from({ length: n }, () => (rnd() < 0.5 ? 0 : 1)), s.shape, 'bool');

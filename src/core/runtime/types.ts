@@ -167,7 +167,7 @@ export interface OutputDiff {
 export interface CompareResult {
   before: BenchResult;
   after: BenchResult;
-  /** after.median / before.median. */
+  /** before.median / after.median (> 1: the compressed model is faster). */
   speedup: number;
   sizeBefore: number;
   sizeAfter: number;

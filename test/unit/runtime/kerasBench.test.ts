@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { benchModel } from '../../../src/core/runtime';
+import { benchModel, compareModels } from '../../../src/core/runtime';
 import { SHARED_KERAS, TEST_DEVICE } from './helpers';
 
 describe('runtime: Keras bench path (TensorFlow.js)', function () {
@@ -25,6 +25,16 @@ describe('runtime: Keras bench path (TensorFlow.js)', function () {
     assert.deepEqual(r.inputs[0].shape, [1, 224, 224, 3]);
     assert.ok(r.perNode!.nodes.some((n) => n.id === 'conv1' && n.opType === 'Conv2D'));
     assert.equal(r.perNode!.noKernel.length, 0);
+  });
+
+  it('seeded random weights give finite outputs through BatchNormalization (variances positive); a model compared with itself differs by 0', async () => {
+    const f = path.join(SHARED_KERAS, 'k2_advml_autoencoder_seq.json');
+    const c = await compareModels(f, f, { runs: 1, warmup: 1, perNode: false, roofline: false });
+    assert.ok(c.outputs.length >= 1);
+    for (const o of c.outputs) {
+      assert.ok(Number.isFinite(o.maxAbs) && Number.isFinite(o.relL2), JSON.stringify(o));
+      assert.equal(o.maxAbs, 0, 'the same model on the same seeded inputs');
+    }
   });
 
   it('a subclassed model saved without architecture gives one clear line', async () => {
