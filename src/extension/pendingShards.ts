@@ -1,7 +1,8 @@
 /**
  * tfjs weight shards that an applied optimization's model.json edit points at, held in memory until the
- * document is saved, then written beside it (temp file + rename). Keyed by document and shard path; the
- * shard's name carries a hash of its content, so one name always means the same bytes.
+ * document is saved, then written beside it (temp file + rename). Keyed by the shard's file name, which
+ * carries a hash of its content (one name, one content), with the documents that produced it; the new
+ * manifest lists every weight in that one shard, so a Save As to another folder writes it there too.
  *
  * Written in onWillSaveTextDocument (event.waitUntil), not onDidSave: the shards are on disk before the
  * JSON that names them, so a failed or interrupted save can at worst leave an unused new shard, never a
@@ -24,8 +25,8 @@ export interface Shard {
 }
 
 export class PendingShards implements vscode.Disposable {
-  /** Document URI -> shard path -> bytes (kept after a save too: undo/redo can bring a manifest back). */
-  private readonly byDoc = new Map<string, Map<string, Uint8Array>>();
+  /** Shard file name -> bytes and the documents that applied it (kept after a save: undo/redo can bring its manifest back). */
+  private readonly byName = new Map<string, { bytes: Uint8Array; docs: Set<string> }>();
   private readonly writes = new Map<string, Promise<void>>();
   private readonly subs: vscode.Disposable[];
 
@@ -36,23 +37,31 @@ export class PendingShards implements vscode.Disposable {
         if (p) e.waitUntil(p);
       }),
       vscode.workspace.onDidSaveTextDocument((d) => void this.verify(d)),
-      // Closed without saving (or saved and closed): nothing can name these bytes any more.
-      vscode.workspace.onDidCloseTextDocument((d) => this.byDoc.delete(d.uri.toString())),
+      // Closed without saving (or saved and closed): its undo stack, which could name these bytes, is gone.
+      vscode.workspace.onDidCloseTextDocument((d) => this.forget(d.uri)),
     ];
   }
 
   add(uri: vscode.Uri, shards: Shard[]): void {
-    const key = uri.toString();
-    const m = this.byDoc.get(key) ?? new Map<string, Uint8Array>();
-    for (const s of shards) m.set(path.resolve(s.path), s.bytes);
-    this.byDoc.set(key, m);
+    for (const s of shards) {
+      const name = path.basename(s.path);
+      const e = this.byName.get(name) ?? { bytes: s.bytes, docs: new Set<string>() };
+      e.docs.add(uri.toString());
+      this.byName.set(name, e);
+    }
   }
 
-  /** The pending shards `text` (this document's content) names: for the worker, as if they were saved. */
+  private forget(uri: vscode.Uri): void {
+    for (const [name, e] of this.byName) if (e.docs.delete(uri.toString()) && e.docs.size === 0) this.byName.delete(name);
+  }
+
+  /** The pending shards `text` (a document's content) names, beside that document: for the worker, as if saved. */
   referenced(uri: vscode.Uri, text: string): Shard[] {
-    const m = this.byDoc.get(uri.toString());
-    if (!m?.size) return [];
-    return manifestShardPaths(text, uri.fsPath).filter((p) => m.has(p)).map((p) => ({ path: p, bytes: m.get(p)! }));
+    if (!this.byName.size) return [];
+    return manifestShardPaths(text, uri.fsPath).flatMap((p) => {
+      const e = this.byName.get(path.basename(p));
+      return e ? [{ path: p, bytes: e.bytes }] : [];
+    });
   }
 
   /** Writes the pending shards the document's text names and that are not on disk yet. */
@@ -107,7 +116,7 @@ export class PendingShards implements vscode.Disposable {
 
   dispose(): void {
     for (const s of this.subs) s.dispose();
-    this.byDoc.clear();
+    this.byName.clear();
   }
 }
 
