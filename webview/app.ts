@@ -98,7 +98,17 @@ export class App {
     this.renderer.viewport.onUser = () => (this.userMoved = true);
     window.addEventListener('message', (e) => this.onMessage(e.data));
     window.addEventListener('keydown', (e) => this.onKey(e));
-    window.addEventListener('resize', () => undefined);
+    // A graph opened beside an editor changes size as editors are split or closed: keep it in view,
+    // unless the user has panned or zoomed it (or a saved view was restored).
+    let pending = 0;
+    new ResizeObserver(() => {
+      cancelAnimationFrame(pending);
+      pending = requestAnimationFrame(() => {
+        if (this.userMoved || this.restoreTransform || !this.lastLayout) return;
+        this.initialView(this.lastLayout.layout);
+        this.renderer.viewport.applyNow();
+      });
+    }).observe(this.els.graphPane);
     warmUpLayout();
     this.post({ type: 'ready', version: PROTOCOL_VERSION });
   }

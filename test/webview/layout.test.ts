@@ -43,6 +43,22 @@ describe('graph webview layout in a narrow panel', function () {
     await harness?.close();
   });
 
+  it('the graph stays in view when the panel narrows (an editor split beside it), until the user moves it', async () => {
+    const a = analyzeModel(await loadModel(KERAS), { dims: { batch: 1 } });
+    const page = await openWebview(browser, harness, 'dark', { width: 1400, height: 800 });
+    await post(page, { type: 'analysis', analysis: a, motifs: findMotifs(a) }, { final: true });
+    await page.setViewportSize({ width: 520, height: 800 });
+    await page.waitForTimeout(300);
+    const pane = await box(page.locator('.legend-host').locator('..'), 'graph pane');
+    const nodes = await page.locator('svg.graph g.node').all();
+    assert.equal(nodes.length, 5, 'input, Dense, BatchNormalization, Dense, output');
+    for (const n of nodes) {
+      const b = await box(n, 'a node');
+      assert.ok(b.x >= pane.x - 0.5 && b.x + b.width <= pane.x + pane.width + 0.5, `node ${JSON.stringify(b)} outside the pane ${JSON.stringify(pane)}`);
+    }
+    await page.close();
+  });
+
   for (const theme of ['dark', 'light'] as const) {
     for (const width of [520, 760]) {
       it(`${theme}, ${width} px: heat legend, status line and side panel do not overlap; the legend fits the graph pane`, async () => {
