@@ -3,11 +3,12 @@
 //   analyze.ts       wall time and peak RSS of analyze next to file size and one full read of the file
 //   passes.ts        low-rank on all Dense/Gemm layers of a VGG-sized model, weights included
 //   webview-paint.ts open → first paint of the graph webview in headless chromium; pan frame times
+//   bench-model.ts   measured (ONNX Runtime / tfjs) vs roofline-estimated latency; passes' effect on latency
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
 const args = process.argv.slice(2);
-const runs: [string, string[]][] = [['analyze.ts', args], ['passes.ts', []], ['webview-paint.ts', []]];
+const runs: [string, string[]][] = [['analyze.ts', args], ['passes.ts', []], ['webview-paint.ts', []], ['bench-model.ts', []]];
 let failed = 0;
 for (const [script, a] of runs) {
   console.log(`\n== bench/${script} ==`);
