@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { analyzeModel } from '../../../src/core/analysis/analyze';
 import { readKerasJsonFile, readKerasJsonText } from '../../../src/core/formats/keras/reader';
 import { applyKerasText } from '../../../src/core/formats/keras/tfjsApply';
+import { manifestShardPaths } from '../../../src/core/formats/keras/tfjsWeights';
 import { applyTextEdits, invertTextEdits } from '../../../src/core/formats/keras/writer';
 import { diffAnalyses } from '../../../src/core/passes/delta';
 import { passByName } from '../../../src/core/passes/registry';
@@ -244,6 +245,40 @@ describe('keras: weight-changing passes on tfjs model.json with shards', functio
     const m = await loadTfjsModel(st.file);
     assert.equal(m.getLayer('myDense1_lr_u').getWeights()[0].shape[1], 20);
     assert.equal(m.getLayer('myDense2_lr_u').getWeights()[0].shape[1], 10);
+  });
+
+  it('tensors cut across shard files (the converter cuts every 4 MB): the rewritten one and the copied ones are read whole', async () => {
+    const st = setup(MNIST);
+    dirs.push(st.dir);
+    // Re-cut the one shard into three, inside myDense1/kernel (rewritten) and myDense2/kernel (copied).
+    const all = st.shards.get('mnist.weights.bin')!;
+    const dense1 = 4 * (150 + 6 + 2400 + 16);
+    const cuts = [dense1 + 4 * 1000, dense1 + 4 * (48000 + 120 + 5000)];
+    const parts = [all.subarray(0, cuts[0]), all.subarray(cuts[0], cuts[1]), all.subarray(cuts[1])];
+    parts.forEach((b, i) => writeFileSync(path.join(st.dir, `part${i + 1}.bin`), b));
+    rmSync(path.join(st.dir, 'mnist.weights.bin'));
+    st.text = st.text.replace('["./mnist.weights.bin"]', '["part1.bin", "part2.bin", "part3.bin"]');
+    assert.ok(st.text.includes('part3.bin'));
+    writeFileSync(st.file, st.text);
+    const original = await loadTfjsModel(st.file);
+    const s = await suggestion(st.file, 'low-rank', 'myDense1');
+    const r = await applyKerasText(st.text, st.file, s, { rank: 30 });
+    save(st, applyTextEdits(st.text, r.edits), r.shards);
+    const m = await loadTfjsModel(st.file);
+    const L = m.getLayer('myDense1_lr_u').getWeights()[0];
+    const R = m.getLayer('myDense1').getWeights()[0];
+    const W = weightOf(original, 'myDense1', 0).values;
+    const LR = tf.matMul(L, R).dataSync() as Float32Array;
+    assert.ok(Math.abs(r.errors[0].relError - frob(W, LR) / frob(W)) <= 1e-4, 'the rewritten kernel was read whole');
+    assert.deepEqual(m.getLayer('myDense2').getWeights()[0].dataSync(), original.getLayer('myDense2').getWeights()[0].dataSync(), 'the copied kernel is whole');
+  });
+
+  it('manifestShardPaths: the shard files a model.json text names (what a save must find on disk)', () => {
+    const text = JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['a.bin', 'sub/b.bin'], weights: [] }, { paths: ['../c.bin', 7], weights: [] }] });
+    assert.deepEqual(manifestShardPaths(text, '/m/x/model.json'), ['/m/x/a.bin', '/m/x/sub/b.bin', '/m/c.bin']);
+    assert.deepEqual(manifestShardPaths('\uFEFF' + text, '/m/x/model.json').length, 3, 'a BOM is no obstacle');
+    assert.deepEqual(manifestShardPaths('{"modelTopology": {', '/m/model.json'), []);
+    assert.deepEqual(manifestShardPaths('{"class_name": "Sequential"}', '/m/model.json'), []);
   });
 
   it('architecture-only JSON and weight-free passes: text edits only, no shard', async () => {

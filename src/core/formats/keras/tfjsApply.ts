@@ -36,11 +36,11 @@ export async function applyKerasText(text: string, file: string, suggestion: Sug
   const abs = path.resolve(file);
   const doc = parseJsonDocument(text);
   const kdoc = readDocument(doc);
-  const loc = kdoc.weightsManifest !== undefined ? tfjsLocator(kdoc.weightsManifest, path.dirname(abs), [], opts.shards) : undefined;
+  const weighty = CHANGES_WEIGHTS.has(suggestion.pass) && hasWeights(kdoc.weightsManifest);
+  // Tensors spanning two shards are read into memory then: the rewrite may need any of them.
+  const loc = kdoc.weightsManifest !== undefined ? tfjsLocator(kdoc.weightsManifest, path.dirname(abs), [], opts.shards, weighty) : undefined;
   const model = modelFromDocument(kdoc, abs, loc ? { locate: loc.locate, absentReason: loc.absentReason } : {});
-  if (!loc || !CHANGES_WEIGHTS.has(suggestion.pass) || !hasWeights(kdoc.weightsManifest)) {
-    return { edits: kerasTextEdits(text, model, suggestion, knobs), shards: [], errors: [] };
-  }
+  if (!loc || !weighty) return { edits: kerasTextEdits(text, model, suggestion, knobs), shards: [], errors: [] };
   const pe = await passEdits(text, model, suggestion, knobs, opts.onProgress);
   const plan = await planWeights(model, pe.rewritten, pe.edited, abs, pe.newLayers);
   const owner = new Map<TfjsEntry, string>();

@@ -14,7 +14,14 @@ import { isObject } from './json';
  */
 export type ShardOverlay = ReadonlyMap<string, Uint8Array>;
 
-interface Shard { f: string; size: number; bytes?: Uint8Array }
+interface Shard {
+  f: string;
+  size: number;
+  /** Unsaved shard (overlay). */
+  bytes?: Uint8Array;
+  /** The file's bytes once a writer read them (each shard is read once, however many entries it holds). */
+  loaded?: Uint8Array;
+}
 
 /** One weightsManifest group: its shard files, concatenated in order, hold its weights back to back. */
 export interface TfjsGroup {
@@ -45,8 +52,14 @@ export interface TfjsManifest {
 
 const BYTES: Record<string, number> = { float32: 4, int32: 4, float16: 2, uint16: 2, uint8: 1, int8: 1, bool: 1 };
 
-/** Parses a weightsManifest: every entry with its byte range; shard files are stat'ed, not read. */
-export function tfjsManifest(manifest: unknown, dir: string, overlay?: ShardOverlay): TfjsManifest {
+const SPANS = 'tensor spans two weight shards';
+
+/**
+ * Parses a weightsManifest: every entry with its byte range; shard files are stat'ed, not read. The
+ * converter cuts shards every 4 MB whatever the tensors, so a tensor often spans two: it has no single
+ * file range and is absent for analysis, or read into memory with `readSpanning` (writers need it).
+ */
+export function tfjsManifest(manifest: unknown, dir: string, overlay?: ShardOverlay, readSpanning = false): TfjsManifest {
   const groups: TfjsGroup[] = [];
   const entries: TfjsEntry[] = [];
   let missingShard: string | undefined;
@@ -80,7 +93,9 @@ export function tfjsManifest(manifest: unknown, dir: string, overlay?: ShardOver
       offset += length;
     }
   }
-  return { groups, entries, missingShard };
+  const parsed = { groups, entries, missingShard };
+  if (readSpanning) for (const e of entries) if (e.source.kind === 'absent' && e.source.reason === SPANS) e.source = { kind: 'inline', bytes: readEntryBytes(parsed, e) };
+  return parsed;
 }
 
 /**
@@ -88,8 +103,8 @@ export function tfjsManifest(manifest: unknown, dir: string, overlay?: ShardOver
  * shard file. Names are matched to the layers' weights by their trailing `layer/.../weight` path.
  * `matched` records which entry each layer weight (IR name) took, for writers that rebuild the manifest.
  */
-export function tfjsLocator(manifest: unknown, dir: string, warnings: string[], overlay?: ShardOverlay): { locate: WeightLocator; absentReason: string; manifest: TfjsManifest; matched: Map<string, TfjsEntry> } {
-  const parsed = tfjsManifest(manifest, dir, overlay);
+export function tfjsLocator(manifest: unknown, dir: string, warnings: string[], overlay?: ShardOverlay, readSpanning = false): { locate: WeightLocator; absentReason: string; manifest: TfjsManifest; matched: Map<string, TfjsEntry> } {
+  const parsed = tfjsManifest(manifest, dir, overlay, readSpanning);
   const { entries, missingShard } = parsed;
   if (missingShard) warnings.push(`weight shard "${missingShard}" not found next to the model.json; weights are absent`);
   const used = new Set<TfjsEntry>();
@@ -116,8 +131,8 @@ export function readEntryBytes(m: TfjsManifest, e: TfjsEntry): Uint8Array {
     const from = Math.max(e.offset + done, base);
     const to = Math.min(e.offset + e.length, base + s.size);
     if (from < to) {
-      const bytes = s.bytes ?? readRange(s.f, from - base, to - from);
-      out.set(s.bytes ? bytes.subarray(from - base, to - base) : bytes, from - e.offset);
+      s.loaded ??= s.bytes ?? readShard(s.f, s.size);
+      out.set(s.loaded.subarray(from - base, to - base), from - e.offset);
       done += to - from;
     }
     base += s.size;
@@ -126,11 +141,10 @@ export function readEntryBytes(m: TfjsManifest, e: TfjsEntry): Uint8Array {
   return out;
 }
 
-function readRange(f: string, offset: number, length: number): Uint8Array {
-  // Whole-shard reads: shards are a few MB (the converter's default is 4 MB) and read once each.
+function readShard(f: string, size: number): Uint8Array {
   const all = readFileSync(f);
-  if (offset + length > all.length) throw new ModelError(`${path.basename(f)} ends before byte ${offset + length}`, 'io');
-  return all.subarray(offset, offset + length);
+  if (all.length !== size) throw new ModelError(`weight shard ${path.basename(f)} changed while it was read (${size} → ${all.length} bytes)`, 'io');
+  return all;
 }
 
 /**
@@ -162,7 +176,7 @@ function place(shards: Shard[], offset: number, length: number, quantized: boole
       const at = offset - base;
       return s.bytes ? { kind: 'inline', bytes: s.bytes.subarray(at, at + length) } : { kind: 'file', path: s.f, offset: at, length };
     }
-    if (offset < base + s.size && offset + length > base + s.size) return { kind: 'absent', reason: 'tensor spans two weight shards' };
+    if (offset < base + s.size && offset + length > base + s.size) return { kind: 'absent', reason: SPANS };
     base += s.size;
   }
   return { kind: 'absent', reason: 'weight lies beyond the end of its shards' };
