@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { zipSync } from 'fflate';
 import { analyzeModel } from '../../../src/core/analysis/analyze';
 import { readKerasArchive, readKerasH5 } from '../../../src/core/formats/keras/archive';
 import { applyKerasBinary, openKerasWithWeights, type OpenKeras } from '../../../src/core/formats/keras/binaryApply';
@@ -271,6 +272,22 @@ describe('keras: weight-changing passes on .keras and .h5 files', function () {
       }));
     });
   }
+
+  it('clear errors: a .keras without model.weights.h5, an .h5 without model_weights', async () => {
+    const d = tmp();
+    const bare = path.join(d, 'bare.keras');
+    writeFileSync(bare, zipSync({ 'config.json': [new TextEncoder().encode(JSON.stringify(tinyKeras3())), { level: 0 }] }));
+    const s = await suggestion(bare, 'bn-fold');
+    await assert.rejects(applyKerasBinary(bare, s, {}), /no model\.weights\.h5/);
+    // An .h5 with the architecture and no model_weights: nothing to rewrite, and it says which weight.
+    const h5 = path.join(d, 'config-only.h5');
+    const lib = await loadH5wasm();
+    const f = new lib.File(h5, 'w');
+    f.create_attribute('model_config', JSON.stringify(toKeras2Json((await readKerasArchiveModel()).kmodel)));
+    f.close();
+    const s2 = await suggestion(h5, 'bn-fold');
+    await assert.rejects(applyKerasBinary(h5, s2, {}), /weights of "conv_a\/kernel" are not available/);
+  });
 
   /** The tiny Keras 3 model read back (for a Keras 2 twin of its config). */
   async function readKerasArchiveModel(): Promise<OpenKeras> {

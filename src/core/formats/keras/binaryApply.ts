@@ -59,9 +59,14 @@ export async function openKerasWithWeights(file: string, tmp: string): Promise<O
       const h5file = path.join(tmp, 'model.weights.h5');
       await writeFile(h5file, memberBytes(zip, w));
       const weights = openH5(lib, h5file);
-      const kdoc = readDocument(parseJsonDocument(config));
-      const model = modelFromDocument(kdoc, abs, { locate: keras3Locator(keras3Layout(kdoc.model), read(weights), matched), absentReason: 'not in model.weights.h5' });
-      return { kind: 'keras', config, kmodel: kdoc.model, model, lib, weights, matched, zip, close: () => { weights.close(); zip.close(); } };
+      try {
+        const kdoc = readDocument(parseJsonDocument(config));
+        const model = modelFromDocument(kdoc, abs, { locate: keras3Locator(keras3Layout(kdoc.model), read(weights), matched), absentReason: 'not in model.weights.h5' });
+        return { kind: 'keras', config, kmodel: kdoc.model, model, lib, weights, matched, zip, close: () => { weights.close(); zip.close(); } };
+      } catch (e) {
+        weights.close();
+        throw e;
+      }
     } catch (e) {
       zip.close();
       throw e;
