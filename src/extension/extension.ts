@@ -41,7 +41,7 @@ export interface ModelLensApi {
 export function activate(context: vscode.ExtensionContext): ModelLensApi {
   const output = vscode.window.createOutputChannel('ModelLens', { log: true });
   const log = (m: string) => output.info(m);
-  const client = new AnalysisClient(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, () => settings().timeoutMs, log);
+  const client = new AnalysisClient(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, () => settings().timeoutMs, log, () => settings().applyTimeoutMs);
   const diagnostics = new ModelDiagnostics();
   const store = new ModelStore(client, diagnostics);
   const onnx = new ModelEditorProvider(context.extensionUri, store, false, log);
