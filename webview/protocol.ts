@@ -4,6 +4,7 @@
  */
 import type { Analysis, Count } from '../src/core/analysis/types';
 import type { Motif } from '../src/core/motifs/types';
+import type { TensorStats } from '../src/core/tensor/statsTypes';
 import { MOTIF_KINDS } from '../src/core/motifs/types';
 import { compareView, measuredTimes, measureState, type CompareView, type MeasuredTimes, type MeasureState } from './measureProtocol';
 import { arr, bool, count, guard, Invalid, num, obj, oneOf, optional, record, str, type Parsed } from './validate';
@@ -38,18 +39,8 @@ export interface HintView {
   detail?: string;
 }
 
-export interface WeightStats {
-  /** Weight tensor name. */
-  name: string;
-  shape: number[];
-  count: number;
-  min: number;
-  max: number;
-  mean: number;
-  std: number;
-  /** Fraction of exact zeros, 0..1. */
-  sparsity: number;
-}
+/** One weight tensor's statistics (src/core/tensor/stats.ts); non-finite weights are reported as an error instead. */
+export type WeightStats = Omit<TensorStats, 'nonFinite'>;
 
 /** What the webview persists through getState/setState; the host may hand one back (e.g. after a reload). */
 export interface ViewState {

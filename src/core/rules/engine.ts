@@ -5,6 +5,7 @@ import { checkShapeResult } from './checkResult';
 import { ruleFor } from './registry';
 import { ConstReader } from './tensorValues';
 import { RuleError, type ConstValue, type CostResult, type RuleContext, type SubgraphRun } from './types';
+import { MinHeap } from '../ir/minHeap';
 
 /**
  * The format-neutral driver: walks a graph in topological order, looks each node's rule up by
@@ -280,40 +281,4 @@ export function topoOrder(graph: Graph): Node[] {
     throw new ModelError(`the graph has a cycle through node "${stuck.name || stuck.id}" (${stuck.opType})`);
   }
   return out;
-}
-
-class MinHeap {
-  private a: number[] = [];
-  get size(): number {
-    return this.a.length;
-  }
-  push(v: number): void {
-    const a = this.a;
-    a.push(v);
-    for (let i = a.length - 1; i > 0; ) {
-      const p = (i - 1) >> 1;
-      if (a[p] <= a[i]) break;
-      [a[p], a[i]] = [a[i], a[p]];
-      i = p;
-    }
-  }
-  pop(): number {
-    const a = this.a;
-    const top = a[0];
-    const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
-      for (let i = 0; ; ) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && a[l] < a[m]) m = l;
-        if (r < a.length && a[r] < a[m]) m = r;
-        if (m === i) break;
-        [a[m], a[i]] = [a[i], a[m]];
-        i = m;
-      }
-    }
-    return top;
-  }
 }

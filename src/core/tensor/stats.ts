@@ -1,20 +1,7 @@
 import { tensorBackend, type TensorBackendName } from './backend';
+import type { TensorStats } from './statsTypes';
 
-/** Summary statistics of one weight tensor (the shape the graph view's side panel shows). */
-export interface TensorStats {
-  name: string;
-  shape: number[];
-  count: number;
-  min: number;
-  max: number;
-  mean: number;
-  /** Population standard deviation. */
-  std: number;
-  /** Fraction of exact zeros, 0..1. */
-  sparsity: number;
-  /** NaN and ±Inf values; when there are any, min/max/mean/std are not finite either. */
-  nonFinite: number;
-}
+export type { TensorStats } from './statsTypes';
 
 /**
  * Min/max/mean/std/sparsity computed with TensorFlow.js (tfjs-node, wasm or cpu: whichever

@@ -9,6 +9,7 @@ import { layerRuleFor, nodeConfig } from '../../rules/keras/table';
 import type { KerasConfig, LayerRule } from '../../rules/keras/types';
 import type { TensorRef } from './dialect';
 import type { KLayer, KModel } from './topology';
+import { MinHeap } from '../../ir/minHeap';
 
 /** Finds where a weight's bytes are (tfjs shards, .keras/.h5 datasets); absent when nowhere. */
 export type WeightLocator = (weightName: string, dims: number[], layer: string, local: string) => { source: TensorSource; dtype?: DType };
@@ -167,7 +168,7 @@ export class GraphBuilder {
     // produced, so a file listing its layers backwards costs n log n, not n passes over n calls.
     const waiting = new Map<string, number[]>();
     const done = new Array<boolean>(pending.length).fill(false);
-    let pass = new IndexHeap(pending.map((_, i) => i));
+    let pass = new MinHeap(pending.map((_, i) => i));
     let nextPass: number[] = [];
     while (pass.size > 0) {
       while (pass.size > 0) {
@@ -202,7 +203,7 @@ export class GraphBuilder {
           waiting.delete(key);
         });
       }
-      pass = new IndexHeap(nextPass);
+      pass = new MinHeap(nextPass);
       nextPass = [];
     }
     const stuck = done.indexOf(false);
@@ -323,43 +324,4 @@ export function nestedNodeOffsets(m: KModel, byName: Map<string, KLayer> = new M
     if (l?.model && max >= l.calls.length && max - 1 < l.calls.length) res.set(name, 1);
   }
   return res;
-}
-
-/** Pending call indices, smallest first. */
-class IndexHeap {
-  private readonly a: number[] = [];
-  constructor(items: number[]) {
-    for (const v of items) this.push(v);
-  }
-  get size(): number {
-    return this.a.length;
-  }
-  push(v: number): void {
-    const a = this.a;
-    a.push(v);
-    for (let i = a.length - 1; i > 0; ) {
-      const p = (i - 1) >> 1;
-      if (a[p] <= a[i]) break;
-      [a[p], a[i]] = [a[i], a[p]];
-      i = p;
-    }
-  }
-  pop(): number {
-    const a = this.a;
-    const top = a[0];
-    const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
-      for (let i = 0; ; ) {
-        const l = 2 * i + 1;
-        let m = i;
-        if (l < a.length && a[l] < a[m]) m = l;
-        if (l + 1 < a.length && a[l + 1] < a[m]) m = l + 1;
-        if (m === i) break;
-        [a[m], a[i]] = [a[i], a[m]];
-        i = m;
-      }
-    }
-    return top;
-  }
 }
