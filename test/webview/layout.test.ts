@@ -4,15 +4,14 @@
  * Needs /usr/bin/chromium (Debian package "chromium"); fails if it is missing.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Locator } from 'playwright-core';
+import type { Locator } from 'playwright-core';
 import { analyzeModel } from '../../src/core/analysis/analyze';
 import { loadModel } from '../../src/core/formats';
 import { findMotifs } from '../../src/core/motifs/index';
-import { buildBundle } from './bundle';
 import { openWebview, pageErrors, post } from './driver';
-import { CHROMIUM, CHROMIUM_ARGS, ROOT, startHarness, type Harness } from './harness';
+import { ROOT } from './harness';
+import { webviewSession } from './session';
 
 const OUT = path.join(ROOT, 'test-results');
 const KERAS = path.resolve(ROOT, '../shared/models/keras/k2_advml_autoencoder_seq.json');
@@ -28,24 +27,11 @@ async function box(l: Locator, what: string): Promise<Box> {
 
 describe('graph webview layout in a narrow panel', function () {
   this.timeout(180000);
-  let browser: Browser;
-  let harness: Harness;
-
-  before(async () => {
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
-    mkdirSync(OUT, { recursive: true });
-    await buildBundle();
-    harness = await startHarness();
-    browser = await chromium.launch({ headless: true, executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  });
-  after(async () => {
-    await browser?.close();
-    await harness?.close();
-  });
+  const session = webviewSession();
 
   it('the graph stays in view when the panel narrows (an editor split beside it), until the user moves it', async () => {
     const a = analyzeModel(await loadModel(KERAS), { dims: { batch: 1 } });
-    const page = await openWebview(browser, harness, 'dark', { width: 1400, height: 800 });
+    const page = await openWebview(session.browser, session.harness, 'dark', { width: 1400, height: 800 });
     await post(page, { type: 'analysis', analysis: a, motifs: findMotifs(a) }, { final: true });
     await page.setViewportSize({ width: 520, height: 800 });
     await page.waitForTimeout(300);
@@ -64,7 +50,7 @@ describe('graph webview layout in a narrow panel', function () {
       it(`${theme}, ${width} px: heat legend, status line and side panel do not overlap; the legend fits the graph pane`, async () => {
         // The batch dim bound as the extension does by default (modellens.defaultDims).
         const a = analyzeModel(await loadModel(KERAS), { dims: { batch: 1 } });
-        const page = await openWebview(browser, harness, theme, { width, height: 800 });
+        const page = await openWebview(session.browser, session.harness, theme, { width, height: 800 });
         // As the host does: the analysis, then the view state restored with it.
         await post(page, { type: 'analysis', analysis: a, motifs: findMotifs(a) }, { final: true });
         await post(page, { type: 'analysis', analysis: a, motifs: findMotifs(a), state: { metric: 'macs' } }, { final: true });

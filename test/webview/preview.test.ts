@@ -4,17 +4,16 @@
  * (compareModels), the figures sent as the host sends them. Screenshot in test-results/.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
 import { compareModels } from '../../src/core/runtime';
 import { compareViewOf } from '../../src/extension/benchViews';
 import { runApply, runPreview, runSuggest } from '../../src/extension/engine';
 import { knobValues, previewView } from '../../src/extension/hints';
-import { buildBundle } from './bundle';
 import { cspViolations } from './driver';
-import { CHROMIUM, CHROMIUM_ARGS, ROOT, startHarness, type Harness } from './harness';
+import { ROOT } from './harness';
+import { webviewSession } from './session';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 declare const window: any;
@@ -24,21 +23,12 @@ const OUT = path.join(ROOT, 'test-results');
 
 describe('optimization preview in headless Chromium: Measure', function () {
   this.timeout(180000);
-  let browser: Browser;
-  let harness: Harness;
+  const session = webviewSession();
   let tmp: string;
-
-  before(async () => {
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
-    mkdirSync(OUT, { recursive: true });
+  before(() => {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'modellens-preview-test-'));
-    await buildBundle();
-    harness = await startHarness();
-    browser = await chromium.launch({ headless: true, executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   });
-  after(async () => {
-    await browser?.close();
-    await harness?.close();
+  after(() => {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -56,10 +46,10 @@ describe('optimization preview in headless Chromium: Measure', function () {
     writeFileSync(compressed, ap.bytes);
     const cmp = compareViewOf(await compareModels(MODEL, compressed, { runs: 10, warmup: 2, perNode: false, roofline: false }), kv);
 
-    const page = await browser.newPage({ viewport: { width: 1280, height: 820 }, deviceScaleFactor: 1 });
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 820 }, deviceScaleFactor: 1 });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(`${harness.url('dark')}&mode=preview`);
+    await page.goto(`${session.harness.url('dark')}&mode=preview`);
     await page.waitForFunction(() => window.__posted.some((m: { type: string }) => m.type === 'ready'));
     await page.evaluate((p) => window.postMessage({ type: 'preview', preview: p }, '*'), previewView(s, kv, pr));
     await page.locator('#delta-table').waitFor();

@@ -4,19 +4,19 @@
  * Needs /usr/bin/chromium (Debian package "chromium"); fails if it is missing.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { analyzeModel } from '../../src/core/analysis/analyze';
 import type { Analysis } from '../../src/core/analysis/types';
 import { loadModel } from '../../src/core/formats';
 import { findMotifs } from '../../src/core/motifs/index';
 import { benchModel } from '../../src/core/runtime';
 import { measuredTimesOf } from '../../src/extension/benchViews';
-import { buildBundle } from './bundle';
 import { syntheticTransformer } from './synthetic';
 import { cspViolations, openWebview, pageErrors, post, posted } from './driver';
-import { CHROMIUM, CHROMIUM_ARGS, ROOT, startHarness, type Harness } from './harness';
+import { ROOT } from './harness';
+import { webviewSession } from './session';
 
 // Callbacks passed to page.evaluate run in the browser; the root tsconfig has no DOM lib.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -41,25 +41,12 @@ const countNodes = (page: Page, sel: string) => page.locator(`svg.graph ${sel}`)
 
 describe('graph webview in headless Chromium', function () {
   this.timeout(180000);
-  let browser: Browser;
-  let harness: Harness;
-
-  before(async () => {
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
-    mkdirSync(OUT, { recursive: true });
-    await buildBundle();
-    harness = await startHarness();
-    browser = await chromium.launch({ headless: true, executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  });
-  after(async () => {
-    await browser?.close();
-    await harness?.close();
-  });
+  const session = webviewSession();
 
   for (const theme of ['dark', 'light'] as const) {
     it(`mobilenet_v3_small (${theme}): every layer drawn, motifs, heat legend by MACs`, async () => {
       const a = await analyse('mobilenet_v3_small.onnx');
-      const page = await openWebview(browser, harness, theme);
+      const page = await openWebview(session.browser, session.harness, theme);
       const paint = await post(page, { type: 'analysis', analysis: a, motifs: findMotifs(a) }, { final: true });
       // 141 ONNX nodes per the manifest, all float ops: a graph this small opens fully expanded.
       assert.equal(paint.layers, manifestNodeCount('mobilenet_v3_small.onnx'));
@@ -83,7 +70,7 @@ describe('graph webview in headless Chromium', function () {
 
   it('tiny_bert (batch=1, sequence=128): shape math hidden by default, all 288 nodes with it', async () => {
     const a = await analyse('tiny_bert_dynamic.onnx', { batch: 1, sequence: 128 });
-    const page = await openWebview(browser, harness, 'dark');
+    const page = await openWebview(session.browser, session.harness, 'dark');
     const first = await post(page, { type: 'analysis', analysis: a, motifs: findMotifs(a), state: { metric: 'flops' } }, { final: true });
     assert.ok(first.layers < a.layers.length, 'shape computations are hidden at first');
     assert.equal(await page.locator('.legend.heat[data-metric="flops"]').count(), 1);
@@ -105,7 +92,7 @@ describe('graph webview in headless Chromium', function () {
 
   it('selecting, revealing, weight stats, search, export and state go through the protocol', async () => {
     const a = await analyse('mobilenet_v3_small.onnx');
-    const page = await openWebview(browser, harness, 'light');
+    const page = await openWebview(session.browser, session.harness, 'light');
     await post(page, { type: 'analysis', analysis: a, motifs: findMotifs(a) }, { final: true });
     const conv = a.layers.find((l) => l.type === 'Conv' && l.params > 0)!;
     await page.locator(`g.node[data-id="${conv.id}"] .body`).click();
@@ -147,7 +134,7 @@ describe('graph webview in headless Chromium', function () {
 
   it('Keras ResNet-50 (tfjs JSON): 176 layers, 16 residual blocks tagged; hint badge -> savings -> preview', async () => {
     const a = analyzeModel(await loadModel(path.resolve(ROOT, '../shared/models/keras/tfjs_k2_tensorspace_resnet50.json')), { dims: {} });
-    const page = await openWebview(browser, harness, 'dark');
+    const page = await openWebview(session.browser, session.harness, 'dark');
     const conv = a.layers.find((l) => l.type === 'Conv2D' && l.params > 100000)!;
     const hint = {
       id: 'dwsep:1', layerIds: [conv.id], pass: 'depthwise-separable', title: 'Depthwise-separable replacement',
@@ -182,7 +169,7 @@ describe('graph webview in headless Chromium', function () {
     assert.ok(t && t.nodes.length > 20, 'ORT timed the convolutions');
     // An id of no node here (as after an edit): ignored, never drawn on some other node.
     t.nodes.push({ id: 'not/in/this/graph', ms: 50 });
-    const page = await openWebview(browser, harness, 'dark');
+    const page = await openWebview(session.browser, session.harness, 'dark');
     await post(page, { type: 'analysis', analysis: a, motifs: findMotifs(a), state: { metric: 'macs' } }, { final: true });
     // Before any measurement the option is there but disabled, and Measure waits for the host's word.
     assert.equal(await page.locator('vscode-option[value="time"][disabled]').count(), 1);
@@ -231,7 +218,7 @@ describe('graph webview in headless Chromium', function () {
 
   it('a ~1000-layer transformer opens as 33 closed blocks; double-click opens one', async () => {
     const a = syntheticTransformer({ blocks: 33 });
-    const page = await openWebview(browser, harness, 'light');
+    const page = await openWebview(session.browser, session.harness, 'light');
     const paint = await post(page, { type: 'analysis', analysis: a, motifs: findMotifs(a), state: { metric: 'macs' } }, { final: true });
     assert.equal(await countNodes(page, 'g.node.kind-group .repeat'), 33);
     await page.screenshot({ path: path.join(OUT, 'webview-transformer-1000-collapsed-light.png') });
@@ -245,7 +232,7 @@ describe('graph webview in headless Chromium', function () {
 
   it('keyboard: arrows move the focus along edges, Enter selects; the view state survives a reload', async () => {
     const a = await analyse('squeezenet1_0.onnx');
-    const page = await openWebview(browser, harness, 'dark');
+    const page = await openWebview(session.browser, session.harness, 'dark');
     await post(page, { type: 'analysis', analysis: a, motifs: findMotifs(a) }, { final: true });
     await page.locator('svg.graph').focus();
     // First press focuses the first node (the graph input); each ArrowDown follows an edge downwards.
@@ -263,7 +250,7 @@ describe('graph webview in headless Chromium', function () {
     await page.close();
 
     // VS Code destroys a hidden webview and hands the saved state to the new one.
-    const again = await openWebview(browser, harness, 'dark', undefined, { ...saved, metric: 'params' });
+    const again = await openWebview(session.browser, session.harness, 'dark', undefined, { ...saved, metric: 'params' });
     await post(again, { type: 'analysis', analysis: a, motifs: findMotifs(a) }, { final: true });
     assert.equal(await again.locator(`g.node.selected[data-id="${focused}"]`).count(), 1);
     assert.equal(await again.locator('.legend.heat[data-metric="params"]').count(), 1);
@@ -277,7 +264,7 @@ describe('graph webview in headless Chromium', function () {
     const hacked: Analysis = JSON.parse(JSON.stringify(a));
     hacked.layers[1].name = evil;
     hacked.file = '/models/<script>window.__xss=2</script>.onnx';
-    const page = await openWebview(browser, harness, 'dark');
+    const page = await openWebview(session.browser, session.harness, 'dark');
     let dialogs = 0;
     page.on('dialog', (d) => { dialogs++; void d.dismiss(); });
     await post(page, { type: 'analysis', analysis: hacked }, { final: true });
@@ -293,7 +280,7 @@ describe('graph webview in headless Chromium', function () {
   });
 
   it('rejects a malformed message and says so to the host', async () => {
-    const page = await openWebview(browser, harness, 'dark');
+    const page = await openWebview(session.browser, session.harness, 'dark');
     await page.evaluate(() => window.postMessage({ type: 'analysis', analysis: { format: 'onnx' } }, '*'));
     await page.waitForFunction(() => window.__posted.some((m: { type: string }) => m.type === 'log'));
     const log = (await posted(page)).find((m) => m.type === 'log') as unknown as { message: string };
