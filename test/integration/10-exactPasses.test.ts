@@ -3,9 +3,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { writeOnnx } from '../../src/core/formats/onnx/writer';
-import type { Suggestion } from '../../src/core/passes/types';
 import { f32, flt, ints, maxRelDiff, model, node, randn, rng, runOrt, vi } from '../unit/passes/helpers';
-import { activeCustomTab, api, closeAll, waitFor, workspaceDir } from './helpers';
+import { closeAll, openInCustomEditor, suggestionsFor, waitFor, workspaceDir } from './helpers';
 
 /**
  * The exact passes (BatchNorm folding, inference clean-up) through the editor on a model that has
@@ -46,19 +45,10 @@ suite('exact passes on ONNX (bn-fold, cleanup)', () => {
     test(`${pass}: apply → the predicted delta; the saved copy runs in ONNX Runtime with outputs within 1e-4; undo restores the bytes`, async function () {
       this.timeout(120000);
       const uri = vscode.Uri.file(file());
-      const ml = await api();
-      await vscode.commands.executeCommand('vscode.openWith', uri, 'modellens.onnx');
-      await waitFor('the custom editor tab', () => activeCustomTab());
-      const doc = await waitFor('the ONNX document', () => ml.onnxDocument(uri));
-      const before = await waitFor('the analysis', () => {
-        const r = ml.store.latest(uri);
-        return r?.ok ? r.analysis : undefined;
-      });
-      const res = await waitFor('the suggestions', () => ml.store.cachedSuggestions(uri));
-      const all = await res;
-      assert.ok(all?.ok, `suggestions failed: ${JSON.stringify(all)}`);
-      const s: Suggestion | undefined = all.suggestions.find((x) => x.pass === pass);
-      assert.ok(s, `a ${pass} suggestion among: ${all.suggestions.map((x) => x.id).join(', ')}`);
+      const { ml, doc, before } = await openInCustomEditor(uri, 'modellens.onnx', (m) => m.onnxDocument(uri));
+      const all = await suggestionsFor(uri);
+      const s = all.find((x) => x.pass === pass);
+      assert.ok(s, `a ${pass} suggestion among: ${all.map((x) => x.id).join(', ')}`);
       assert.equal(s.kind, 'exact');
       const original = new Uint8Array(readFileSync(uri.fsPath));
 

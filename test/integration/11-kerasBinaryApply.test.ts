@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { zipSync } from 'fflate';
 import { readKerasArchive } from '../../src/core/formats/keras/archive';
 import { loadH5wasm } from '../../src/core/formats/keras/h5';
-import { activeCustomTab, api, closeAll, waitFor, workspaceDir } from './helpers';
+import { closeAll, openInCustomEditor, suggestionsFor, waitFor, workspaceDir } from './helpers';
 
 /**
  * A .keras archive in the graph editor: applying a weight-changing hint is one undoable edit of the
@@ -24,18 +24,8 @@ suite('.keras apply', () => {
     const original = readFileSync(file);
     try {
       const uri = vscode.Uri.file(file);
-      const ml = await api();
-      await vscode.commands.executeCommand('vscode.openWith', uri, 'modellens.kerasBinary');
-      await waitFor('the custom editor tab', () => activeCustomTab());
-      const doc = await waitFor('the .keras document', () => ml.binaryDocument(uri));
-      const before = await waitFor('the analysis', () => {
-        const r = ml.store.latest(uri);
-        return r?.ok ? r.analysis : undefined;
-      });
-      const res = await waitFor('the suggestions', () => ml.store.cachedSuggestions(uri));
-      const all = await res;
-      assert.ok(all?.ok, `suggestions: ${JSON.stringify(all)}`);
-      const s = all.suggestions.find((x) => x.pass === 'bn-fold');
+      const { ml, doc, before } = await openInCustomEditor(uri, 'modellens.kerasBinary', (m) => m.binaryDocument(uri));
+      const s = (await suggestionsFor(uri)).find((x) => x.pass === 'bn-fold');
       assert.ok(s, 'the Dense → BatchNormalization pair folds');
 
       assert.equal(await vscode.commands.executeCommand('modellens.applyHint', uri, s.id), true);

@@ -3,16 +3,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { readKerasJsonFile } from '../../src/core/formats/keras/reader';
-import type { Suggestion } from '../../src/core/passes/types';
-import { activeCustomTab, api, closeAll, sample, waitFor, workspaceDir } from './helpers';
+import { api, closeAll, openInCustomEditor, sample, suggestionsFor, waitFor, workspaceDir } from './helpers';
 
-async function suggestions(uri: vscode.Uri): Promise<Suggestion[]> {
-  const ml = await api();
-  const r = await waitFor('the suggestions', () => ml.store.cachedSuggestions(uri));
-  const res = await r;
-  assert.ok(res?.ok, `suggestions failed: ${JSON.stringify(res)}`);
-  return res.suggestions;
-}
+const suggestions = suggestionsFor;
 
 async function hintLenses(uri: vscode.Uri): Promise<vscode.CodeLens[]> {
   return waitFor('⚡ hint lenses', async () => {
@@ -138,14 +131,7 @@ suite('optimization hints', () => {
   test('ONNX: apply low-rank changes the document, re-analysis shows the predicted delta, undo restores the bytes', async function () {
     this.timeout(120000);
     const uri = sample('conv1d_audio.onnx');
-    const ml = await api();
-    await vscode.commands.executeCommand('vscode.openWith', uri, 'modellens.onnx');
-    await waitFor('the custom editor tab', () => activeCustomTab());
-    const doc = await waitFor('the ONNX document', () => ml.onnxDocument(uri));
-    const before = await waitFor('the analysis', () => {
-      const r = ml.store.latest(uri);
-      return r?.ok ? r.analysis : undefined;
-    });
+    const { ml, doc, before } = await openInCustomEditor(uri, 'modellens.onnx', (m) => m.onnxDocument(uri));
     const original = new Uint8Array(readFileSync(uri.fsPath));
     const s = (await suggestions(uri)).find((x) => x.pass === 'low-rank');
     assert.ok(s, 'conv1d_audio has a low-rank suggestion (its Gemm)');

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import type { Suggestion } from '../../src/core/passes/types';
 import type { ModelLensApi } from '../../src/extension/extension';
 
 export const EXTENSION_ID = 'modellens.modellens';
@@ -67,6 +68,30 @@ export async function closeAll(): Promise<void> {
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   }
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+}
+
+/**
+ * Opens a model in one of ModelLens's custom editors and waits for its document and first analysis.
+ * `document` picks the document from the API (ml.onnxDocument or ml.binaryDocument).
+ */
+export async function openInCustomEditor<D>(uri: vscode.Uri, viewType: 'modellens.onnx' | 'modellens.kerasBinary', document: (ml: ModelLensApi) => D | undefined) {
+  const ml = await api();
+  await vscode.commands.executeCommand('vscode.openWith', uri, viewType);
+  await waitFor('the custom editor tab', () => activeCustomTab());
+  const doc = await waitFor(`the ${viewType} document`, () => document(ml));
+  const before = await waitFor('the analysis', () => {
+    const r = ml.store.latest(uri);
+    return r?.ok ? r.analysis : undefined;
+  });
+  return { ml, doc, before };
+}
+
+/** The passes' suggestions for an open model (structure-only, from the worker). */
+export async function suggestionsFor(uri: vscode.Uri): Promise<Suggestion[]> {
+  const ml = await api();
+  const res = await (await waitFor('the suggestions', () => ml.store.cachedSuggestions(uri)));
+  assert.ok(res?.ok, `suggestions failed: ${JSON.stringify(res)}`);
+  return res.suggestions;
 }
 
 export function activeCustomTab(): vscode.TabInputCustom | undefined {
