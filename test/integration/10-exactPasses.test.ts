@@ -3,7 +3,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { writeOnnx } from '../../src/core/formats/onnx/writer';
-import { f32, flt, ints, maxRelDiff, model, node, randn, rng, runOrt, vi } from '../unit/passes/helpers';
+import { convBn, maxRelDiff, model, node, randn, rng, runOrt, vi } from '../unit/passes/helpers';
 import { closeAll, openInCustomEditor, suggestionsFor, waitFor, workspaceDir } from './helpers';
 
 /**
@@ -12,23 +12,13 @@ import { closeAll, openInCustomEditor, suggestionsFor, waitFor, workspaceDir } f
  * Apply, save a compressed copy, and run both files in ONNX Runtime on the same random input.
  */
 function convBnModel() {
-  const r = rng(11);
   const C = 8;
-  const pos = (n: number) => Float32Array.from(randn(n, r), (x) => 0.5 + Math.abs(x));
+  const head = convBn(rng(11), C);
   return model(
-    [
-      node('conv', 'Conv', ['x', 'w', 'b'], ['c'], { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]) }),
-      node('bn', 'BatchNormalization', ['c', 'g', 'be', 'mu', 'var'], ['y'], { epsilon: flt(1e-3) }),
-      node('relu', 'Relu', ['y'], ['r']),
-      node('id', 'Identity', ['r'], ['i']),
-      node('drop', 'Dropout', ['i'], ['out']),
-    ],
+    [...head.nodes, node('relu', 'Relu', ['y'], ['r']), node('id', 'Identity', ['r'], ['i']), node('drop', 'Dropout', ['i'], ['out'])],
     [vi('x', [1, 3, 12, 12])],
     [vi('out', [1, C, 12, 12])],
-    [
-      f32('w', [C, 3, 3, 3], randn(C * 27, r)), f32('b', [C], randn(C, r)),
-      f32('g', [C], pos(C)), f32('be', [C], randn(C, r)), f32('mu', [C], randn(C, r)), f32('var', [C], pos(C)),
-    ],
+    head.inits,
   );
 }
 

@@ -2,16 +2,16 @@ import assert from 'node:assert/strict';
 import { analyzeModel } from '../../../src/core/analysis/analyze';
 import { loadModel } from '../../../src/core/formats/index';
 import { bnFold } from '../../../src/core/passes/bnFold';
-import { TempDir, f32, flt, int, ints, maxRelDiff, model, node, onnxChecker, randn, rng, roundTrip, runOrt, vi } from './helpers';
+import { TempDir, convBn, f32, int, ints, maxRelDiff, model, node, onnxChecker, randn, rng, roundTrip, runOrt, vi } from './helpers';
 
 function convBnModel() {
   const r = rng(1);
   const C = 8;
   const pos = (n: number) => Float32Array.from(randn(n, r), (x) => 0.5 + Math.abs(x));
+  const head = convBn(r, C);
   return model(
     [
-      node('conv', 'Conv', ['x', 'w', 'b'], ['c'], { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]) }),
-      node('bn', 'BatchNormalization', ['c', 'g', 'be', 'mu', 'var'], ['y'], { epsilon: flt(1e-3) }),
+      ...head.nodes,
       node('relu', 'Relu', ['y'], ['r']),
       node('flat', 'Flatten', ['r'], ['f']),
       node('fc', 'Gemm', ['f', 'fw', 'fb'], ['h'], { transB: int(1) }),
@@ -20,8 +20,7 @@ function convBnModel() {
     [vi('x', [2, 3, 6, 6])],
     [vi('out', [2, 10])],
     [
-      f32('w', [C, 3, 3, 3], randn(C * 27, r)), f32('b', [C], randn(C, r)),
-      f32('g', [C], pos(C)), f32('be', [C], randn(C, r)), f32('mu', [C], randn(C, r)), f32('var', [C], pos(C)),
+      ...head.inits,
       f32('fw', [10, C * 36], randn(10 * C * 36, r, 0.1)), f32('fb', [10], randn(10, r)),
       f32('g2', [10], pos(10)), f32('be2', [10], randn(10, r)), f32('mu2', [10], randn(10, r)), f32('var2', [10], pos(10)),
     ],

@@ -53,6 +53,24 @@ export function model(nodes: Node[], inputs: ValueInfo[], outputs: ValueInfo[], 
   return { format: 'onnx', file: '/synthetic.onnx', graph, opsets: { '': opset }, metadata: {}, warnings: [] };
 }
 
+/**
+ * Conv(3→C, 3×3, pad 1) → BatchNormalization on 'x' → 'y' with random weights and positive variances:
+ * the two nodes and their initializers, for tests of BatchNorm folding.
+ */
+export function convBn(r: () => number, C: number): { nodes: Node[]; inits: LazyTensor[] } {
+  const pos = (n: number) => Float32Array.from(randn(n, r), (x) => 0.5 + Math.abs(x));
+  return {
+    nodes: [
+      node('conv', 'Conv', ['x', 'w', 'b'], ['c'], { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]) }),
+      node('bn', 'BatchNormalization', ['c', 'g', 'be', 'mu', 'var'], ['y'], { epsilon: flt(1e-3) }),
+    ],
+    inits: [
+      f32('w', [C, 3, 3, 3], randn(C * 27, r)), f32('b', [C], randn(C, r)),
+      f32('g', [C], pos(C)), f32('be', [C], randn(C, r)), f32('mu', [C], randn(C, r)), f32('var', [C], pos(C)),
+    ],
+  };
+}
+
 export class TempDir {
   readonly dir = mkdtempSync(path.join(os.tmpdir(), 'ml-passes-'));
   file(name: string): string {
