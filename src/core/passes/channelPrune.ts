@@ -7,6 +7,7 @@ import { inferGraph } from '../rules/engine';
 import { ConstReader } from '../rules/tensorValues';
 import type { FindOptions, Knob, KnobValues, Pass, RewriteOptions, Suggestion } from './types';
 import { readWeights } from './weights';
+import { kerasCandidates, pruneKerasOne } from './channelPruneKeras';
 
 /**
  * Structured pruning of a conv's output channels, with every layer that depends on those channels
@@ -247,6 +248,7 @@ export const channelPrune: Pass = {
   title: 'Structured channel pruning (L1)',
 
   async find(model: Model, analysis: Analysis, opts?: FindOptions): Promise<Suggestion[]> {
+    if (model.format === 'keras') return findKeras(this, model, analysis, opts);
     if (model.format !== 'onnx') return [];
     const out: Suggestion[] = [];
     const groups = new Set<string>();
@@ -270,6 +272,11 @@ export const channelPrune: Pass = {
   async rewrite(model: Model, s: Suggestion, knobs: KnobValues, opts: RewriteOptions): Promise<Model> {
     const ratio = knobValue(knobs, RATIO);
     let cur = model;
+    if (model.format === 'keras') {
+      // Keras groups have one producer each (residual joins are not candidates): one layer at a time.
+      for (const id of s.layers) cur = await pruneKerasOne(cur, id, ratio, opts);
+      return cur;
+    }
     const pruned = new Set<string>();
     // One group at a time: each prune re-plans on the graph the previous one left; a layer already
     // pruned as a member of an earlier group is not pruned twice.
@@ -283,6 +290,26 @@ export const channelPrune: Pass = {
     return cur;
   },
 };
+
+/**
+ * Keras: Conv2D filters / Dense units by L1 norm, with BatchNormalization, DepthwiseConv2D chains,
+ * Concatenate offsets, Flatten and the next Conv2D/Dense input rows following (channelPruneKeras.ts).
+ */
+async function findKeras(pass: Pass, model: Model, analysis: Analysis, opts?: FindOptions): Promise<Suggestion[]> {
+  const out: Suggestion[] = [];
+  for (const p of kerasCandidates(model)) {
+    const deps = p.edits.slice(1).map((e) => e.node.id);
+    out.push(await finish(pass, model, analysis, {
+      pass: 'channel-prune',
+      title: `Prune ${p.producer.opType === 'Dense' ? 'units' : 'filters'} of ${p.producer.name} (${p.channels}) by L1 norm; updates ${deps.length} dependent layer${deps.length === 1 ? '' : 's'}`,
+      layers: [p.producer.id],
+      kind: 'needs-fine-tuning',
+      knobs: [RATIO],
+      detail: { dependents: deps },
+    }, opts));
+  }
+  return out;
+}
 
 async function pruneOne(model: Model, producer: Node, ratio: number, opts: RewriteOptions): Promise<Model> {
   const g0 = model.graph;

@@ -4,7 +4,9 @@
 import { parseTree } from 'jsonc-parser';
 import { ModelError } from '../../errors';
 import type { Model, Node } from '../../ir/graph';
+import { kerasPlan, kerasTypes, prunedCount } from '../../passes/channelPruneKeras';
 import { separableConfigFromConv } from '../../passes/depthwiseSeparable';
+import { GraphIndex } from '../../passes/graphEdit';
 import { denseRankForKnobs } from '../../passes/lowRank';
 import type { KnobValues, Suggestion } from '../../passes/types';
 import { parseJsonDocument, type JsonNode } from './json';
@@ -30,7 +32,7 @@ export interface KerasEditOptions {
 }
 
 /** Passes whose Keras rewrite changes weights (the manifest of a tfjs model.json would go stale). */
-export const CHANGES_WEIGHTS = new Set(['low-rank', 'bn-fold', 'depthwise-separable', 'cluster']);
+export const CHANGES_WEIGHTS = new Set(['low-rank', 'bn-fold', 'depthwise-separable', 'cluster', 'channel-prune']);
 
 /** Layer config keys that declare a Sequential model's input (they must stay on its first layer). */
 const INPUT_KEYS = ['batch_input_shape', 'input_shape', 'input_dim', 'batch_shape', 'input_length'];
@@ -86,6 +88,12 @@ export function kerasTextEdits(text: string, model: Model, suggestion: Suggestio
       // Only values change, nothing in the config: the caller writes the weights (tfjs shards, .keras, .h5).
       if (opts.weightsManifest !== 'architecture-only') throw new ModelError('cluster changes weight values only, and this Keras JSON holds no weights', 'unsupported');
       edits = [];
+      break;
+    case 'channel-prune':
+      // Which channels go is decided by their L1 norms: without weights there is nothing to rank.
+      if (opts.weightsManifest !== 'architecture-only') throw new ModelError('channel-prune ranks channels by the L1 norm of their weights, and this Keras JSON holds no weights', 'unsupported');
+      if (ctx.keras1) throw new ModelError('channel-prune: Keras 1 files are not edited', 'unsupported');
+      edits = ctx.channelPrune(model, nodes, suggestion, knobs, shift);
       break;
     case 'depthwise-separable':
       if (ctx.keras1) throw new ModelError('depthwise-separable: Keras 1 files are not edited (SeparableConvolution2D spells its arguments differently)', 'unsupported');
@@ -280,6 +288,49 @@ class Ctx {
     const built = propertyOf(propertyOf(s.obj, 'build_config')?.value, 'input_shape')?.value;
     const lastDim = built?.type === 'array' ? built.children?.[built.children.length - 1] : undefined;
     if (lastDim && lastDim.type === 'number') edits.push(replaceValue(t, this.style, lastDim, r));
+    return edits;
+  }
+
+  /**
+   * channel-prune: the pruned layers' `filters`/`units`, and where the file declares shapes (Keras 3:
+   * `build_config.input_shape`, the `shape` of a `__keras_tensor__` reference) the last dimension of
+   * every value whose channels shrink. Layers that only read the channels keep their config.
+   */
+  channelPrune(model: Model, producers: Node[], suggestion: Suggestion, knobs: KnobValues, shift: number): TextEdit[] {
+    const knob = suggestion.knobs.find((k) => k.name === 'ratio');
+    const ratio = knobs.ratio ?? knob?.default ?? 0.3;
+    const ix = new GraphIndex(model.graph);
+    const tys = kerasTypes(model);
+    const edits: TextEdit[] = [];
+    /** value -> [size before, channels removed] */
+    const shrink = new Map<string, [number, number]>();
+    for (const n of producers) {
+      const p = kerasPlan(model, ix, tys, n, [0]);
+      if (!p) throw new ModelError(`channel-prune: layer ${n.id} cannot be pruned in this model`, 'unsupported');
+      const count = prunedCount(p.channels, ratio);
+      const s = this.site(n, shift);
+      edits.push(...this.setConfig(this.text, s.obj, [n.opType === 'Dense' ? 'units' : 'filters'], p.channels - count));
+      for (const [v, before] of p.values) {
+        const cur = shrink.get(v) ?? [before, 0];
+        // A flattened value loses `count` features per position.
+        shrink.set(v, [before, cur[1] + (count * before) / p.channels]);
+      }
+    }
+    for (const [v, [before, gone]] of shrink) {
+      for (const u of ix.uses(v)) {
+        const s = this.site(u, shift);
+        const slot = u.inputs.indexOf(v);
+        const dim = before - gone;
+        const built = propertyOf(propertyOf(s.obj, 'build_config')?.value, 'input_shape')?.value;
+        const shape = u.inputs.length === 1 ? built : built?.children?.[slot];
+        const last = shape?.type === 'array' ? shape.children?.[shape.children.length - 1] : undefined;
+        if (last?.type === 'number') edits.push(replaceValue(this.text, this.style, last, dim));
+        const refs = refsIn(propertyOf(s.obj, 'inbound_nodes')?.value);
+        const ref = refs.length === u.inputs.length ? refs[slot] : undefined;
+        const rl = ref?.shape?.children?.[ref.shape.children.length - 1];
+        if (rl?.type === 'number') edits.push(replaceValue(this.text, this.style, rl, dim));
+      }
+    }
     return edits;
   }
 
