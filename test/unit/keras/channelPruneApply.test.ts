@@ -290,6 +290,45 @@ describe('keras: channel-prune on .keras and .h5 files', function () {
     { kind: 'keras', shared: 'tfjs_k3_fadhilah_mobilenetv2_nested.json', scope: 'mobilenetv2_1.00_224' },
     { kind: 'h5', shared: 'tfjsl_teachablemachine_mobilenetv2_nested.json', scope: 'sequential_1/model1' },
   ];
+  it('.keras Sequential with build_config on every layer: Conv2D → BN → ReLU → Flatten → Dense; the declared input shapes follow, reloads with Δ as predicted, outputs as the zeroed original', async () => {
+    const layer = (cls: string, config: Record<string, unknown>, inShape: unknown[] | undefined) => ({ module: 'keras.layers', class_name: cls, config: { trainable: true, dtype: 'float32', ...config }, registered_name: null, ...(inShape ? { build_config: { input_shape: inShape } } : {}) });
+    const cfg = { module: 'keras', class_name: 'Sequential', registered_name: null, config: { name: 'seq', trainable: true, layers: [
+      layer('InputLayer', { name: 'inp', batch_shape: [null, 6, 6, 2], sparse: false }, undefined),
+      layer('Conv2D', { name: 'conv', filters: 8, kernel_size: [3, 3], strides: [1, 1], padding: 'same', data_format: 'channels_last', dilation_rate: [1, 1], groups: 1, activation: 'linear', use_bias: true }, [null, 6, 6, 2]),
+      layer('BatchNormalization', { name: 'bn', axis: -1, momentum: 0.99, epsilon: 0.001, center: true, scale: true }, [null, 6, 6, 8]),
+      layer('ReLU', { name: 'relu' }, [null, 6, 6, 8]),
+      layer('Flatten', { name: 'flat', data_format: 'channels_last' }, [null, 6, 6, 8]),
+      layer('Dense', { name: 'fc', units: 4, activation: 'linear', use_bias: true }, [null, 288]),
+    ] } };
+    const file = path.join(tmp(), 'seq.keras');
+    await writeKerasArchive(cfg, file);
+    const model = await read(file);
+    const s = (await pass.find(model, analyzeModel(model))).find((x) => x.layers[0] === 'conv');
+    assert.ok(s);
+    assert.deepEqual((s.detail as { dependents: string[] }).dependents, ['bn', 'fc']);
+    const text = JSON.stringify(cfg);
+    const edited = JSON.parse(applyKerasSuggestion(text, readKerasJsonText(text, '/virtual/seq.json'), s, { ratio: 0.25 }, { weightsManifest: 'architecture-only' })) as typeof cfg;
+    assert.deepEqual(edited.config.layers.map((l) => (l as { build_config?: { input_shape: unknown } }).build_config?.input_shape), [undefined, [null, 6, 6, 2], [null, 6, 6, 6], [null, 6, 6, 6], [null, 6, 6, 6], [null, 216]]);
+    const predicted = diffAnalyses(analyzeModel(model), analyzeModel(await pass.rewrite(model, s, { ratio: 0.25 }, { withWeights: false })));
+    const r = await applyKerasBinary(file, s, { ratio: 0.25 });
+    const out = path.join(path.dirname(file), 'saved.keras');
+    writeFileSync(out, r.bytes);
+    const d = diffAnalyses(analyzeModel(model), analyzeModel(await read(out)));
+    assert.equal(d.params, predicted.params);
+    assert.equal(String(d.macs), String(predicted.macs));
+    const x = await open(file, async (m) => {
+      const removed = smallestL1(layerAt(m, 'conv').getWeights()[0], 2);
+      zeroAlong(m, 'fc', 0, 0, [...Array(36).keys()].flatMap((p) => removed.map((c) => p * 8 + c)));
+      const inp = randomInputs(m, 2, 5);
+      return { inp, want: predict(m, inp) };
+    });
+    await open(out, async (m) => {
+      const got = predict(m, x.inp);
+      x.want.forEach((w, i) => assert.ok(relMaxDiff(w, got[i]) <= 1e-5, `output ${i}: relative difference ${relMaxDiff(w, got[i])}`));
+    });
+    tf.dispose(x.inp);
+  });
+
   for (const c of cases) {
     it(`.${c.kind} (${c.shared}'s config): Conv1 → BN → ReLU6 → depthwise → BN → ReLU6 → expanded_conv_project pruned; reloads with Δ as predicted, tfjs params, outputs equal the original with the project rows zeroed`, async () => {
       const file = path.join(tmp(), `model.${c.kind}`);
