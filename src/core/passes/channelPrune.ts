@@ -2,7 +2,7 @@ import type { Analysis } from '../analysis/types';
 import { attrInt, type Model, type Node, type TensorType } from '../ir/graph';
 import type { LazyTensor } from '../ir/tensor';
 import { finish, knobValue } from './common';
-import { GraphIndex, Namer, absentTensor, cloneModel, f32Tensor, initializer, pruneUnused } from './graphEdit';
+import { GraphIndex, Namer, cloneModel, dropAlong, initializer, pruneUnused } from './graphEdit';
 import { inferGraph } from '../rules/engine';
 import { ConstReader } from '../rules/tensorValues';
 import type { FindOptions, Knob, KnobValues, Pass, RewriteOptions, Suggestion } from './types';
@@ -219,28 +219,6 @@ function smallestL1(W: Float32Array, channels: number, count: number): number[] 
     return [s, c] as const;
   });
   return norms.sort((a, b) => a[0] - b[0] || a[1] - b[1]).slice(0, count).map((x) => x[1]).sort((a, b) => a - b);
-}
-
-/** Removes indices `rem` along `axis` of a tensor. */
-function dropAlong(name: string, t: LazyTensor, data: Float32Array | undefined, axis: number, rem: number[]): LazyTensor {
-  const dims = [...t.dims];
-  const drop = new Set(rem);
-  const newDims = dims.map((d, i) => (i === axis ? d - drop.size : d));
-  if (!data) return absentTensor(name, 'float32', newDims);
-  let inner = 1;
-  for (let i = axis + 1; i < dims.length; i++) inner *= dims[i];
-  const outer = data.length / (inner * dims[axis]);
-  const out = new Float32Array(data.length - outer * inner * drop.size);
-  let k = 0;
-  for (let o = 0; o < outer; o++) {
-    for (let c = 0; c < dims[axis]; c++) {
-      if (drop.has(c)) continue;
-      const base = (o * dims[axis] + c) * inner;
-      out.set(data.subarray(base, base + inner), k);
-      k += inner;
-    }
-  }
-  return f32Tensor(name, newDims, out);
 }
 
 export const channelPrune: Pass = {

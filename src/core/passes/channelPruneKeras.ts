@@ -5,7 +5,7 @@ import type { Model, Node, TensorType } from '../ir/graph';
 import type { LazyTensor } from '../ir/tensor';
 import { inferGraph } from '../rules/engine';
 import { ConstReader } from '../rules/tensorValues';
-import { GraphIndex, absentTensor, cloneModel, f32Tensor, pruneUnused } from './graphEdit';
+import { GraphIndex, cloneModel, dropAlong, pruneUnused } from './graphEdit';
 import type { RewriteOptions } from './types';
 import { readWeights } from './weights';
 
@@ -175,28 +175,6 @@ export function prunedCount(channels: number, ratio: number): number {
   return Math.min(channels - 1, Math.max(1, Math.round(channels * ratio)));
 }
 
-/** Drops indices `rem` along `axis`; the same name (a Keras layer owns its weights by name). */
-function dropAlong(t: LazyTensor, data: Float32Array | undefined, axis: number, rem: number[]): LazyTensor {
-  const dims = [...t.dims];
-  const drop = new Set(rem);
-  const newDims = dims.map((d, i) => (i === axis ? d - drop.size : d));
-  if (!data) return absentTensor(t.name, 'float32', newDims);
-  let inner = 1;
-  for (let i = axis + 1; i < dims.length; i++) inner *= dims[i];
-  const outer = data.length / (inner * dims[axis]);
-  const out = new Float32Array(data.length - outer * inner * drop.size);
-  let k = 0;
-  for (let o = 0; o < outer; o++) {
-    for (let c = 0; c < dims[axis]; c++) {
-      if (drop.has(c)) continue;
-      const base = (o * dims[axis] + c) * inner;
-      out.set(data.subarray(base, base + inner), k);
-      k += inner;
-    }
-  }
-  return f32Tensor(t.name, newDims, out);
-}
-
 /**
  * Prunes one Keras layer: the `count` output channels of smallest L1 norm (with weights; the first
  * `count` in a structure-only rewrite, which has the same shapes).
@@ -229,7 +207,7 @@ export async function pruneKerasOne(model: Model, producerId: string, ratio: num
   const g = out.graph;
   const slice = async (name: string, axis: number, rem: number[]) => {
     const t = g.initializers.get(name)!;
-    g.initializers.set(name, dropAlong(t, opts.withWeights ? await readWeights(t) : undefined, axis, rem));
+    g.initializers.set(name, dropAlong(t.name, t, opts.withWeights ? await readWeights(t) : undefined, axis, rem));
   };
   for (const e of p.edits) {
     const at = g.nodes.findIndex((q) => q.id === e.node.id);

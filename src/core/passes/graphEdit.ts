@@ -160,3 +160,25 @@ export function newNode(id: string, opType: string, inputs: string[], outputs: s
 export function initializer(graph: Graph, name: string): LazyTensor | undefined {
   return name ? graph.initializers.get(name) : undefined;
 }
+
+/** A copy of a tensor named `name` without the indices `rem` along `axis` (structure only without data). */
+export function dropAlong(name: string, t: LazyTensor, data: Float32Array | undefined, axis: number, rem: number[]): LazyTensor {
+  const dims = [...t.dims];
+  const drop = new Set(rem);
+  const newDims = dims.map((d, i) => (i === axis ? d - drop.size : d));
+  if (!data) return absentTensor(name, 'float32', newDims);
+  let inner = 1;
+  for (let i = axis + 1; i < dims.length; i++) inner *= dims[i];
+  const outer = data.length / (inner * dims[axis]);
+  const out = new Float32Array(data.length - outer * inner * drop.size);
+  let k = 0;
+  for (let o = 0; o < outer; o++) {
+    for (let c = 0; c < dims[axis]; c++) {
+      if (drop.has(c)) continue;
+      const base = (o * dims[axis] + c) * inner;
+      out.set(data.subarray(base, base + inner), k);
+      k += inner;
+    }
+  }
+  return f32Tensor(name, newDims, out);
+}
