@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { zipSync, type Zippable } from 'fflate';
 import { ModelError } from '../../errors';
+import { detectFormat } from '../index';
 import type { Model } from '../../ir/graph';
 import type { KnobValues, LayerError, Suggestion } from '../../passes/types';
 import { h5Locator, hdf5Reason, listDatasets, stringAttr } from './h5';
@@ -48,7 +49,7 @@ export async function openKerasWithWeights(file: string, tmp: string): Promise<O
     const ds = f.get(p);
     return isDataset(lib, ds) ? datasetSource(ds) : undefined;
   };
-  if (isZip(abs)) {
+  if ((await detectFormat(abs)) === 'keras-zip') {
     const zip = new ZipFile(abs);
     try {
       const cfg = zip.find('config.json');
@@ -157,15 +158,5 @@ function openH5(lib: H5, file: string): H5File {
     return new lib.File(file, 'r');
   } catch (e) {
     throw new ModelError(`corrupt HDF5 file: h5wasm cannot open it (${hdf5Reason(e)})`);
-  }
-}
-
-function isZip(file: string): boolean {
-  const fd = openSync(file, 'r');
-  try {
-    const b = Buffer.alloc(2);
-    return readSync(fd, b, 0, 2, 0) === 2 && b[0] === 0x50 && b[1] === 0x4b;
-  } finally {
-    closeSync(fd);
   }
 }

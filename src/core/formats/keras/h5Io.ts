@@ -66,9 +66,9 @@ export function copyDataset(ds: H5Dataset, to: H5Group, name: string): void {
   copyAttrs(ds, out);
 }
 
-/** Copies everything under group `from` into `to` (created by the caller), skipping child names in `skip`. */
-export function copyGroup(lib: H5, from: H5Group, to: H5Group, skip: ReadonlySet<string> = new Set()): void {
-  copyAttrs(from, to);
+/** Copies everything under group `from` into `to` (created by the caller), skipping child names in `skip` and attributes in `skipAttrs`. */
+export function copyGroup(lib: H5, from: H5Group, to: H5Group, skip: ReadonlySet<string> = new Set(), skipAttrs: ReadonlySet<string> = new Set()): void {
+  copyAttrs(from, to, skipAttrs);
   for (const k of from.keys()) {
     if (skip.has(k)) continue;
     const e = from.get(k);

@@ -27,15 +27,9 @@ export function stringList(g: Group, name: string): string[] {
 }
 
 export function writeKeras2H5(lib: H5, src: H5File, dst: H5File, editedConfig: string, before: KModel, edited: KModel, plan: WeightPlan, matched: Map<string, string>): void {
-  copyAttrs(src, dst, new Set(['model_config']));
+  // The optimizer's slots belong to the old variables; a changed model is compiled afresh.
+  copyGroup(lib, src, dst, new Set(['model_weights', 'optimizer_weights']), new Set(['model_config']));
   dst.create_attribute('model_config', editedConfig);
-  for (const k of src.keys()) {
-    // The optimizer's slots belong to the old variables; a changed model is compiled afresh.
-    if (k === 'model_weights' || k === 'optimizer_weights') continue;
-    const e = src.get(k);
-    if (isGroup(lib, e)) copyGroup(lib, e, dst.create_group(k));
-    else if (isDataset(lib, e)) copyDataset(e, dst, k);
-  }
   const smw = src.get('model_weights');
   if (!isGroup(lib, smw)) return;
   const mw = dst.create_group('model_weights');

@@ -6,7 +6,7 @@
 import type { DType } from '../../ir/dtype';
 import type { TensorSource } from '../../ir/tensor';
 import type { WeightLocator } from './build';
-import { copyAttrs, copyDataset, copyGroup, ensureGroup, isDataset, isGroup, writeFloat32, type H5File, type loadH5wasm } from './h5Io';
+import { copyDataset, copyGroup, ensureGroup, isDataset, isGroup, writeFloat32, type H5File, type loadH5wasm } from './h5Io';
 import type { KModel } from './topology';
 import type { WeightPlan } from './weightPlan';
 
@@ -60,13 +60,7 @@ export function keras3Locator(paths: Map<string, string>, read: (dataset: string
  * plan, the others copied from their old path (whole group: vars and any sub-objects' state).
  */
 export function writeKeras3Weights(lib: H5, src: H5File, dst: H5File, oldPaths: Map<string, string>, edited: KModel, plan: WeightPlan, matched: Map<string, string>): void {
-  copyAttrs(src, dst);
-  for (const k of src.keys()) {
-    if (k === 'layers' || k === 'optimizer') continue;
-    const e = src.get(k);
-    if (isGroup(lib, e)) copyGroup(lib, e, dst.create_group(k));
-    else if (isDataset(lib, e)) copyDataset(e, dst, k);
-  }
+  copyGroup(lib, src, dst, new Set(['layers', 'optimizer']));
   for (const [key, p] of keras3Layout(edited)) {
     const g = ensureGroup(lib, dst, p);
     const planned = plan.byKey.get(key);
