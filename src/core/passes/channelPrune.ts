@@ -7,7 +7,7 @@ import { inferGraph } from '../rules/engine';
 import { ConstReader } from '../rules/tensorValues';
 import type { FindOptions, Knob, KnobValues, Pass, RewriteOptions, Suggestion } from './types';
 import { readWeights } from './weights';
-import { kerasCandidates, pruneKerasOne } from './channelPruneKeras';
+import { kerasCandidates, prunedCount, pruneKerasOne } from './channelPruneKeras';
 
 /**
  * Structured pruning of a conv's output channels, with every layer that depends on those channels
@@ -293,7 +293,7 @@ async function pruneOne(model: Model, producer: Node, ratio: number, opts: Rewri
   const g0 = model.graph;
   const w = initializer(g0, producer.inputs[1])!;
   const C = w.dims[0];
-  const count = Math.min(C - 1, Math.max(1, Math.round(C * ratio)));
+  const count = prunedCount(C, ratio);
   let removed = Array.from({ length: count }, (_, i) => i);
   if (opts.withWeights) {
     // Importance of a channel = L1 norm summed over every conv of the group that produces it.

@@ -5,6 +5,7 @@ import { parseTree } from 'jsonc-parser';
 import { ModelError } from '../../errors';
 import type { Model, Node } from '../../ir/graph';
 import { kerasPlan, kerasTypes, prunedCount } from '../../passes/channelPruneKeras';
+import { knobValue } from '../../passes/common';
 import { separableConfigFromConv } from '../../passes/depthwiseSeparable';
 import { GraphIndex } from '../../passes/graphEdit';
 import { denseRankForKnobs } from '../../passes/lowRank';
@@ -298,7 +299,9 @@ class Ctx {
    */
   channelPrune(model: Model, producers: Node[], suggestion: Suggestion, knobs: KnobValues, shift: number): TextEdit[] {
     const knob = suggestion.knobs.find((k) => k.name === 'ratio');
-    const ratio = knobs.ratio ?? knob?.default ?? 0.3;
+    if (!knob) throw new ModelError('channel-prune: the suggestion has no ratio knob', 'unsupported');
+    // The same value (default, range check) the pass's rewrite takes, so text and weights agree.
+    const ratio = knobValue(knobs, knob);
     const ix = new GraphIndex(model.graph);
     const tys = kerasTypes(model);
     const edits: TextEdit[] = [];
