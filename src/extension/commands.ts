@@ -13,6 +13,7 @@ import { writeAtomic } from './onnxDocument';
 import type { PendingShards } from './pendingShards';
 import { KERAS_BINARY_VIEW_TYPE, type ModelEditorProvider, ONNX_VIEW_TYPE } from './onnxEditor';
 import { measurePreview } from './previewMeasure';
+import { fractionReporter } from './progress';
 import { PREVIEW_VIEW_TYPE, PreviewPanel } from './previewPanel';
 import { ModelStatusBar } from './statusBar';
 import { isTrusted } from './trust';
@@ -203,7 +204,8 @@ export class Commands implements vscode.Disposable {
         const kv = knobValues(s, k);
         const r = await this.d.store.client.preview({ file: target.fsPath, text: c?.text, bytes: c?.bytes, dims: settings(target).defaultDims, suggestion: s, knobs: kv });
         if (!r.ok) throw new Error(r.error.message);
-        return { ...previewView(s, kv, r, this.applyBlocked(target)), ...(measureBlocked(target) ? { measureDisabled: measureBlocked(target) } : {}) };
+        const why = measureBlocked(target);
+        return { ...previewView(s, kv, r, this.applyBlocked(target)), ...(why ? { measureDisabled: why } : {}) };
       },
       apply: (k) => this.applyHint(target, s.id, k),
       measure: (k, report) => measurePreview(this.d, target, s, knobValues(s, k), report),
@@ -244,13 +246,8 @@ export class Commands implements vscode.Disposable {
     const version = doc.version;
     const target = uri;
     try {
-      const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `ModelLens: ${s.title}`, cancellable: true }, (progress, token) => {
-        let last = 0;
-        return this.d.store.client.apply({ file: target.fsPath, bytes: doc.unsavedBytes, dims: settings(target).defaultDims, suggestion: s, knobs: kv }, token, (f, message) => {
-          progress.report({ increment: Math.max(0, 100 * f - last), message });
-          last = Math.max(last, 100 * f);
-        });
-      });
+      const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `ModelLens: ${s.title}`, cancellable: true }, (progress, token) =>
+        this.d.store.client.apply({ file: target.fsPath, bytes: doc.unsavedBytes, dims: settings(target).defaultDims, suggestion: s, knobs: kv }, token, fractionReporter(progress)));
       if (!r.ok) {
         void vscode.window.showErrorMessage(`ModelLens: cannot apply ${passName(s)}: ${r.error.message}`);
         return false;
@@ -280,13 +277,9 @@ export class Commands implements vscode.Disposable {
     const text = doc.getText();
     try {
       const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `ModelLens: ${s.title}`, cancellable: true }, (progress, token) => {
-        let last = 0;
         // Shards of an earlier, unsaved apply: the worker reads them as if they were on disk.
         const shards = this.d.shards.referenced(uri, text);
-        return this.d.store.client.apply({ file: uri.fsPath, text, shards, dims: settings(uri).defaultDims, suggestion: s, knobs: kv }, token, (f, message) => {
-          progress.report({ increment: Math.max(0, 100 * f - last), message });
-          last = Math.max(last, 100 * f);
-        });
+        return this.d.store.client.apply({ file: uri.fsPath, text, shards, dims: settings(uri).defaultDims, suggestion: s, knobs: kv }, token, fractionReporter(progress));
       });
       if (!r.ok || !r.edits) {
         void vscode.window.showErrorMessage(`ModelLens: cannot apply ${passName(s)}: ${r.ok ? 'no edits' : r.error.message}`);
