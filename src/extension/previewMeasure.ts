@@ -19,11 +19,14 @@ import { settings } from './config';
 import type { HintService } from './hintService';
 import { measureBlocked } from './measurements';
 import type { ModelStore } from './modelStore';
+import type { PendingShards } from './pendingShards';
 
 export interface PreviewMeasureDeps {
   extensionUri: vscode.Uri;
   store: ModelStore;
   hints: HintService;
+  /** Unsaved shards of an earlier apply, which the model.json text may already name. */
+  shards: PendingShards;
   log(msg: string): void;
 }
 
@@ -71,7 +74,8 @@ export async function measurePreview(d: PreviewMeasureDeps, uri: vscode.Uri, s: 
         const dims = settings(uri).defaultDims;
         let r;
         try {
-          r = await d.store.client.apply({ file: uri.fsPath, text: c?.text, bytes: c?.bytes, dims, suggestion: s, knobs }, token);
+          const shards = c?.text !== undefined ? d.shards.referenced(uri, c.text) : undefined;
+          r = await d.store.client.apply({ file: uri.fsPath, text: c?.text, bytes: c?.bytes, shards, dims, suggestion: s, knobs }, token);
         } catch (e) {
           if (e instanceof CancelledError) throw new MeasureCancelled();
           throw e;
