@@ -44,9 +44,9 @@ export function activate(context: vscode.ExtensionContext): ModelLensApi {
   const client = new AnalysisClient(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, () => settings().timeoutMs, log, () => settings().applyTimeoutMs);
   const diagnostics = new ModelDiagnostics();
   const store = new ModelStore(client, diagnostics);
-  const onnx = new ModelEditorProvider(context.extensionUri, store, false, log);
+  const onnx = new ModelEditorProvider(context.extensionUri, store, log);
   // .keras / .h5 are editable like ONNX: an applied optimization is new file bytes, written on save.
-  const kerasBinary = new ModelEditorProvider(context.extensionUri, store, false, log);
+  const kerasBinary = new ModelEditorProvider(context.extensionUri, store, log);
   const hints = new HintService(store, (uri) => {
     const d = onnx.document(uri) ?? kerasBinary.document(uri);
     return d ? { version: d.version, bytes: d.unsavedBytes } : undefined;

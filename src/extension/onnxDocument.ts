@@ -30,16 +30,15 @@ export class OnnxDocument implements vscode.CustomDocument {
 
   private constructor(
     readonly uri: vscode.Uri,
-    readonly readonly: boolean,
     backup?: Uint8Array,
   ) {
     this.bytes = backup;
   }
 
-  static async open(uri: vscode.Uri, backupId: string | undefined, readonly: boolean): Promise<OnnxDocument> {
+  static async open(uri: vscode.Uri, backupId: string | undefined): Promise<OnnxDocument> {
     // A backup holds the unsaved content of a previous session (hot exit).
     const backup = backupId ? await vscode.workspace.fs.readFile(vscode.Uri.parse(backupId)) : undefined;
-    return new OnnxDocument(uri, readonly, backup);
+    return new OnnxDocument(uri, backup);
   }
 
   get version(): number {
@@ -57,7 +56,6 @@ export class OnnxDocument implements vscode.CustomDocument {
 
   /** Replaces the content as one undoable edit (an optimization pass writes the new model bytes). */
   async applyEdit(label: string, after: Uint8Array): Promise<void> {
-    if (this.readonly) throw new Error('this model is read-only in ModelLens');
     requireTrust('edit models');
     const before = await this.content();
     this.setBytes(after);

@@ -25,7 +25,6 @@ export class ModelEditorProvider implements vscode.CustomEditorProvider<OnnxDocu
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly store: ModelStore,
-    private readonly readonly: boolean,
     private readonly log: (msg: string) => void,
   ) {}
 
@@ -43,7 +42,7 @@ export class ModelEditorProvider implements vscode.CustomEditorProvider<OnnxDocu
   }
 
   async openCustomDocument(uri: vscode.Uri, ctx: vscode.CustomDocumentOpenContext): Promise<OnnxDocument> {
-    const doc = await OnnxDocument.open(uri, ctx.backupId, this.readonly);
+    const doc = await OnnxDocument.open(uri, ctx.backupId);
     this.docs.set(uri.toString(), doc);
     doc.onDidEdit((e) => this.edited.fire(e));
     // Analysis follows the document, not the views: a re-analysis also updates status bar and problems.
