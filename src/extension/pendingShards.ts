@@ -15,6 +15,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { isRewrittenShard } from '../core/formats/keras/tfjsShards';
 import { manifestShardPaths } from '../core/formats/keras/tfjsWeights';
 import { writeAtomic } from './onnxDocument';
 
@@ -89,7 +90,8 @@ export class PendingShards implements vscode.Disposable {
   /** After a save: every shard the saved manifest names exists, or the user is told which does not. */
   private async verify(doc: vscode.TextDocument): Promise<void> {
     if (doc.uri.scheme !== 'file') return;
-    const paths = manifestShardPaths(doc.getText(), doc.uri.fsPath);
+    // Only shards a rewrite made: a model.json whose converter shards are absent is none of our business.
+    const paths = manifestShardPaths(doc.getText(), doc.uri.fsPath).filter((p) => isRewrittenShard(path.basename(p)));
     if (!paths.length) return;
     const pending = new Map(this.referenced(doc.uri, doc.getText()).map((s) => [s.path, s]));
     const missing: string[] = [];

@@ -19,6 +19,7 @@ import type { KnobValues, Suggestion } from '../../../src/core/passes/types';
 import { optimalRankError } from './eckartYoung';
 import { sharedFile } from './helpers';
 import { loadTfjsModel, predict, randomInputs, relMaxDiff, writeTfjsModel } from './tfjsFiles';
+import { isRewrittenShard } from '../../../src/core/formats/keras/tfjsShards';
 
 const MNIST = 'tfjsl_tensorspace_mnist_0.8.3.json';
 const MOBILENET = 'tfjsl_teachablemachine_mobilenetv2_nested.json';
@@ -87,6 +88,9 @@ describe('keras: weight-changing passes on tfjs model.json with shards', functio
     const r = await applyKerasText(st.text, st.file, s, s.at);
     assert.equal(r.shards.length, 1);
     assert.match(r.shards[0].path, /^tfjsl_teachablemachine_mobilenetv2_nested\.modellens-[0-9a-f]{12}\.bin$/);
+    // What a save checks for on disk: shards a rewrite made, not the converter's.
+    assert.ok(isRewrittenShard(r.shards[0].path));
+    assert.ok(!isRewrittenShard('group1-shard1of4.bin'));
     assert.ok(!st.shards.has(r.shards[0].path), 'a new shard name, never an existing one');
     const edited = applyTextEdits(st.text, r.edits);
     save(st, edited, r.shards);

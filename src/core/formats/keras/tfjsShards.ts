@@ -17,6 +17,14 @@ export interface ShardRewrite {
   bytes: Uint8Array;
 }
 
+const HASH_LENGTH = 12;
+const SHARD_NAME = new RegExp(`\\.modellens-[0-9a-f]{${HASH_LENGTH}}\\.bin$`);
+
+/** Whether a shard file name is one buildShard made (a rewrite's weights, not the converter's). */
+export function isRewrittenShard(file: string): boolean {
+  return SHARD_NAME.test(file);
+}
+
 /** `stem`: the model.json's base name without extension. */
 export function buildShard(old: TfjsManifest, items: readonly ShardItem[], stem: string): ShardRewrite {
   const parts: Uint8Array[] = [];
@@ -36,7 +44,7 @@ export function buildShard(old: TfjsManifest, items: readonly ShardItem[], stem:
     bytes.set(p, at);
     at += p.length;
   }
-  const hash = createHash('sha256').update(bytes).update(JSON.stringify(weights)).digest('hex').slice(0, 12);
+  const hash = createHash('sha256').update(bytes).update(JSON.stringify(weights)).digest('hex').slice(0, HASH_LENGTH);
   const name = `${stem}.modellens-${hash}.bin`;
   return { manifest: [{ paths: [name], weights }], name, bytes };
 }
