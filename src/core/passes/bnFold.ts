@@ -1,6 +1,6 @@
 import type { Analysis } from '../analysis/types';
 import { attrFloat, attrInt, type Model, type Node } from '../ir/graph';
-import { finish } from './common';
+import { finish, kerasConfig } from './common';
 import { GraphIndex, Namer, absentTensor, cloneModel, f32Tensor, initializer, pruneUnused, removeNode, renameUses } from './graphEdit';
 import type { FindOptions, KnobValues, Pass, RewriteOptions, Suggestion } from './types';
 import { readWeights } from './weights';
@@ -48,11 +48,6 @@ interface KerasSite {
 }
 
 const KERAS_PRODUCERS: Record<string, number> = { Conv2D: 4, Conv1D: 3, DepthwiseConv2D: 4, Dense: 2 };
-
-function kerasConfig(n: Node): Record<string, unknown> {
-  const c = n.attrs.config;
-  return (c?.kind === 'json' && c.value && typeof c.value === 'object' ? c.value : {}) as Record<string, unknown>;
-}
 
 function kerasSites(model: Model): KerasSite[] {
   const g = model.graph;

@@ -1,10 +1,8 @@
 import type { Analysis } from '../analysis/types';
 import { attrInt, type Model, type Node, type TensorType } from '../ir/graph';
 import type { LazyTensor } from '../ir/tensor';
-import { finish, knobValue } from './common';
+import { finish, inferModel, knobValue } from './common';
 import { GraphIndex, Namer, cloneModel, dropAlong, initializer, pruneUnused } from './graphEdit';
-import { inferGraph } from '../rules/engine';
-import { ConstReader } from '../rules/tensorValues';
 import type { FindOptions, Knob, KnobValues, Pass, RewriteOptions, Suggestion } from './types';
 import { readWeights } from './weights';
 import { kerasCandidates, prunedCount, pruneKerasOne } from './channelPruneKeras';
@@ -40,12 +38,7 @@ interface Plan {
 }
 
 function types(model: Model): Map<string, TensorType> {
-  const consts = new ConstReader();
-  try {
-    return inferGraph(model.graph, { opsets: model.opsets, consts, warnings: new Set(), declare: (t) => t }).types;
-  } finally {
-    consts.close();
-  }
+  return inferModel(model).types;
 }
 
 const JOINS = new Set(['Add', 'Sub', 'Mul', 'Div']);

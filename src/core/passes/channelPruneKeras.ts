@@ -3,8 +3,7 @@
 // last axis of every activation and the fastest-varying index of every kernel).
 import type { Model, Node, TensorType } from '../ir/graph';
 import type { LazyTensor } from '../ir/tensor';
-import { inferGraph } from '../rules/engine';
-import { ConstReader } from '../rules/tensorValues';
+import { inferModel, kerasConfig } from './common';
 import { GraphIndex, cloneModel, dropAlong, pruneUnused } from './graphEdit';
 import type { RewriteOptions } from './types';
 import { readWeights } from './weights';
@@ -37,11 +36,6 @@ const PASS_THROUGH = new Set([
   'ZeroPadding1D', 'ZeroPadding2D', 'ZeroPadding3D', 'Cropping1D', 'Cropping2D', 'Cropping3D', 'UpSampling1D', 'UpSampling2D', 'UpSampling3D',
 ]);
 
-export function kerasConfig(n: Node): Record<string, unknown> {
-  const c = n.attrs.config;
-  return (c?.kind === 'json' && c.value && typeof c.value === 'object' ? c.value : {}) as Record<string, unknown>;
-}
-
 const channelsLast = (n: Node) => (kerasConfig(n).data_format ?? 'channels_last') === 'channels_last';
 const lastAxis = (ax: unknown, rank: number) => {
   const a = Array.isArray(ax) && ax.length === 1 ? ax[0] : ax;
@@ -49,12 +43,7 @@ const lastAxis = (ax: unknown, rank: number) => {
 };
 
 export function kerasTypes(model: Model): Map<string, TensorType> {
-  const consts = new ConstReader();
-  try {
-    return inferGraph(model.graph, { opsets: model.opsets, consts, warnings: new Set(), declare: (t) => t }).types;
-  } finally {
-    consts.close();
-  }
+  return inferModel(model).types;
 }
 
 const weightOf = (n: Node, re: RegExp) => n.weights?.find((w) => re.test(w));

@@ -1,9 +1,7 @@
 import type { Analysis } from '../analysis/types';
 import type { Model, Node } from '../ir/graph';
 import { isFloatType } from '../ir/dtype';
-import { inferGraph } from '../rules/engine';
-import { ConstReader } from '../rules/tensorValues';
-import { finish } from './common';
+import { finish, inferModel } from './common';
 import { GraphIndex, Namer, cloneModel, initializer, pruneUnused, removeNode, renameUses, typedTensor } from './graphEdit';
 import type { FindOptions, KnobValues, Pass, RewriteOptions, Suggestion } from './types';
 
@@ -49,7 +47,7 @@ interface MatMulAdd {
 function matmulAddSites(model: Model): MatMulAdd[] {
   const g = model.graph;
   const ix = new GraphIndex(g);
-  const types = runTypes(model).types;
+  const types = inferModel(model).types;
   const out: MatMulAdd[] = [];
   for (const mm of g.nodes) {
     if (mm.opType !== 'MatMul' || mm.domain !== '') continue;
@@ -68,19 +66,10 @@ function matmulAddSites(model: Model): MatMulAdd[] {
   return out;
 }
 
-function runTypes(model: Model) {
-  const consts = new ConstReader();
-  try {
-    // No dim binding: folding must hold for every batch/sequence, not the preview's bound sizes.
-    return inferGraph(model.graph, { opsets: model.opsets, consts, warnings: new Set(), declare: (t) => t });
-  } finally {
-    consts.close();
-  }
-}
 
 /** Nodes whose every output is a known, fully numeric value (shape arithmetic on static dims). */
 function constFoldSites(model: Model): Node[] {
-  const run = runTypes(model);
+  const run = inferModel(model);
   const known = (v: string) => {
     const cv = run.values.get(v);
     return cv !== undefined && cv.values.every((d) => typeof d === 'number') && ['int64', 'int32', 'bool', 'uint8', 'int8'].includes(cv.dtype);
@@ -157,7 +146,7 @@ export const cleanup: Pass = {
         g.valueInfo.delete(mm.outputs[0]);
       }
     } else {
-      const run = runTypes(model);
+      const run = inferModel(model);
       const folded = new Set(constFoldSites(model).filter((n) => wanted.has(n.id)).map((n) => n.id));
       const namer = new Namer(g);
       const ix = new GraphIndex(g);

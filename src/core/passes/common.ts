@@ -1,5 +1,7 @@
 import type { Analysis } from '../analysis/types';
-import type { Model } from '../ir/graph';
+import type { Model, Node } from '../ir/graph';
+import { inferGraph } from '../rules/engine';
+import { ConstReader } from '../rules/tensorValues';
 import { deltaOf } from './delta';
 import type { LayerError, FindOptions, Knob, KnobValues, Pass, PassName, Suggestion, SuggestionKind } from './types';
 
@@ -73,4 +75,23 @@ function weightElements(model: Model, layers: string[]): number {
     }
   }
   return n;
+}
+
+/** A Keras node's layer config (the JSON the reader kept), {} when it has none. */
+export function kerasConfig(n: Node): Record<string, unknown> {
+  const c = n.attrs.config;
+  return (c?.kind === 'json' && c.value && typeof c.value === 'object' ? c.value : {}) as Record<string, unknown>;
+}
+
+/**
+ * Shape inference over the model as it is, with no dims bound: a rewrite must hold for every
+ * batch/sequence size, not the preview's bound ones. Types and known values of every value.
+ */
+export function inferModel(model: Model): ReturnType<typeof inferGraph> {
+  const consts = new ConstReader();
+  try {
+    return inferGraph(model.graph, { opsets: model.opsets, consts, warnings: new Set(), declare: (t) => t });
+  } finally {
+    consts.close();
+  }
 }

@@ -1,6 +1,6 @@
 import type { Analysis } from '../analysis/types';
 import { attrInt, type Model, type Node } from '../ir/graph';
-import { finish } from './common';
+import { finish, kerasConfig } from './common';
 import { GraphIndex, Namer, absentTensor, cloneModel, f32Tensor, initializer, newNode, pruneUnused } from './graphEdit';
 import type { FindOptions, KnobValues, Pass, RewriteOptions, Suggestion } from './types';
 import { readWeights, relError } from './weights';
@@ -80,11 +80,6 @@ function kerasSites(model: Model): Node[] {
     const [kh, kw, cin, cout] = t.dims;
     return kh * kw > 1 && cout > 1 && cin > 1 && kh * kw * cin + cin * cout < kh * kw * cin * cout;
   });
-}
-
-function kerasConfig(n: Node): Record<string, unknown> {
-  const c = n.attrs.config;
-  return (c?.kind === 'json' && c.value && typeof c.value === 'object' ? c.value : {}) as Record<string, unknown>;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Analysis } from '../analysis/types';
 import { attrInt, attrInts, type Model, type Node } from '../ir/graph';
-import { finish, knobValue } from './common';
+import { finish, kerasConfig, knobValue } from './common';
 import { GraphIndex, Namer, absentTensor, cloneModel, f32Tensor, initializer, newNode, pruneUnused } from './graphEdit';
 import { truncatedSvd } from './linalg/svd';
 import type { FindOptions, Knob, KnobValues, Pass, RewriteOptions, Suggestion } from './types';
@@ -55,7 +55,7 @@ function widths(s: Site): { inW: number; outW: number } {
 /** No bias and no activation: its output is exactly x·M. */
 function purelyLinear(s: Site): boolean {
   if (s.kind !== 'dense') return s.node.inputs.filter(Boolean).length === 2;
-  const cfg = (s.node.attrs.config?.kind === 'json' ? s.node.attrs.config.value : {}) as Record<string, unknown>;
+  const cfg = kerasConfig(s.node);
   return cfg.use_bias === false && (cfg.activation === undefined || cfg.activation === 'linear');
 }
 
@@ -204,7 +204,7 @@ function build(model: Model, namer: Namer, s: Site, r: number, L?: Float32Array,
       break;
     }
     case 'dense': {
-      const cfg = (n0.attrs.config?.kind === 'json' ? n0.attrs.config.value : {}) as Record<string, unknown>;
+      const cfg = kerasConfig(n0);
       const kernel1 = mk(`${name1}/kernel`, [s.m, r], L);
       first = {
         id: name1, name: name1, opType: 'Dense', domain: 'keras', inputs: [n0.inputs[0]], outputs: [mid],
