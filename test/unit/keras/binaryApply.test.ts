@@ -17,13 +17,13 @@ import { toKeras2Json } from '../../../src/core/formats/keras/keras2Json';
 import { ZipFile } from '../../../src/core/formats/keras/zip';
 import type { Model } from '../../../src/core/ir/graph';
 import { diffAnalyses } from '../../../src/core/passes/delta';
-import { passByName } from '../../../src/core/passes/registry';
 import type { KnobValues, Suggestion } from '../../../src/core/passes/types';
 import { toFloat32 } from '../../../src/core/tensor/bytes';
-import { sharedFile } from './helpers';
+import { sharedFile, suggestionOn } from './helpers';
 import { fixtureWeight, modelJson, tfjsWithWeights, writeKeras2File, writeKerasArchive } from './kerasBinaryFiles';
 import { tfjsOracle } from './oracle';
-import { predict, randomInputs, relMaxDiff } from './tfjsFiles';
+import { predict, randomInputs } from './tfjsFiles';
+import { maxRelDiff } from '../passes/helpers';
 
 type Json = Record<string, unknown>;
 
@@ -46,13 +46,7 @@ async function opened<T>(file: string, f: (k: OpenKeras) => Promise<T>): Promise
 
 const readBinary = (file: string): Promise<Model> => (file.endsWith('.keras') ? readKerasArchive(file) : readKerasH5(file));
 
-async function suggestion(file: string, pass: string, layer?: string): Promise<Suggestion> {
-  const model = await readBinary(file);
-  const found = await passByName(pass)!.find(model, analyzeModel(model));
-  const s = layer ? found.find((x) => x.layers.includes(layer)) : found[0];
-  assert.ok(s, `${pass} has a suggestion${layer ? ` for ${layer}` : ''} in ${path.basename(file)}`);
-  return s;
-}
+const suggestion = async (file: string, pass: string, layer?: string): Promise<Suggestion> => suggestionOn(await readBinary(file), file, pass, layer);
 
 /** The product reads back every weight the fixture wrote, value for value. */
 async function assertReadsFixture(k: OpenKeras): Promise<void> {
@@ -114,7 +108,7 @@ describe('keras: weight-changing passes on .keras and .h5 files', function () {
         const got = await outputs(await tfjsWithWeights(k.kmodel, k.model));
         const spread = Math.max(...want[0]) - Math.min(...want[0]);
         assert.ok(spread > 1e-3, `outputs vary (${spread})`);
-        want.forEach((w, i) => assert.ok(relMaxDiff(w, got[i]) <= 1e-4, `output ${i}: relative difference ${relMaxDiff(w, got[i])}`));
+        want.forEach((w, i) => assert.ok(maxRelDiff(w, got[i]) <= 1e-4, `output ${i}: relative difference ${maxRelDiff(w, got[i])}`));
       });
     });
   }
@@ -196,7 +190,7 @@ describe('keras: weight-changing passes on .keras and .h5 files', function () {
       const moving = k.weights.get('layers/batch_normalization/vars/2') as InstanceType<typeof lib.Dataset>;
       assert.deepEqual(moving.value, fixtureWeight('bn_b', 'moving_mean', [16]), 'bn_b\'s statistics now at batch_normalization');
       const got = await outputs(await tfjsWithWeights(k.kmodel, k.model));
-      want.forEach((w, i) => assert.ok(relMaxDiff(w, got[i]) <= 1e-4, `output ${i}: ${relMaxDiff(w, got[i])}`));
+      want.forEach((w, i) => assert.ok(maxRelDiff(w, got[i]) <= 1e-4, `output ${i}: ${maxRelDiff(w, got[i])}`));
     });
   });
 
@@ -243,7 +237,7 @@ describe('keras: weight-changing passes on .keras and .h5 files', function () {
             k1.model.graph.initializers.set(n1.weights![0], { ...k1.model.graph.initializers.get(n1.weights![0])!, source: { kind: 'inline', bytes: new Uint8Array(approx.buffer) } });
             const want = await outputs(await tfjsWithWeights(k1.kmodel, k1.model));
             const got = await outputs(await tfjsWithWeights(k2.kmodel, k2.model));
-            want.forEach((w, i) => assert.ok(relMaxDiff(w, got[i]) <= 1e-4, `${pass} output ${i}: ${relMaxDiff(w, got[i])}`));
+            want.forEach((w, i) => assert.ok(maxRelDiff(w, got[i]) <= 1e-4, `${pass} output ${i}: ${maxRelDiff(w, got[i])}`));
           });
         });
       }

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { analyzeModel } from '../../../src/core/analysis/analyze';
@@ -6,6 +7,8 @@ import { parseJsonDocument } from '../../../src/core/formats/keras/json';
 import { readKerasJsonText } from '../../../src/core/formats/keras/reader';
 import { readDocument, type KModel } from '../../../src/core/formats/keras/topology';
 import type { Model } from '../../../src/core/ir/graph';
+import { passByName } from '../../../src/core/passes/registry';
+import type { Suggestion } from '../../../src/core/passes/types';
 
 export const KERAS_DIR = path.resolve(__dirname, '../../../../shared/models/keras');
 
@@ -35,4 +38,12 @@ export function analyzeText(text: string, file = '/virtual/model.json'): Analysi
 /** Shape with symbolic dims as null, the way tfjs reports unknown dims. */
 export function asTfjsShape(s: (number | string)[] | null): (number | null)[] | null {
   return s ? s.map((d) => (typeof d === 'number' ? d : null)) : null;
+}
+
+/** The pass's suggestion for `layer` (else its first) on a model read from `file`; fails the test when there is none. */
+export async function suggestionOn(model: Model, file: string, pass: string, layer?: string): Promise<Suggestion> {
+  const found = await passByName(pass)!.find(model, analyzeModel(model));
+  const s = layer ? found.find((x) => x.layers.includes(layer)) : found[0];
+  assert.ok(s, `${pass} has a suggestion${layer ? ` for ${layer}` : ''} in ${path.basename(file)}`);
+  return s;
 }

@@ -17,9 +17,10 @@ import { diffAnalyses } from '../../../src/core/passes/delta';
 import { passByName } from '../../../src/core/passes/registry';
 import type { KnobValues, Suggestion } from '../../../src/core/passes/types';
 import { optimalRankError } from './eckartYoung';
-import { sharedFile } from './helpers';
-import { loadTfjsModel, predict, randomInputs, relMaxDiff, writeTfjsModel } from './tfjsFiles';
+import { sharedFile, suggestionOn } from './helpers';
+import { loadTfjsModel, predict, randomInputs, writeTfjsModel } from './tfjsFiles';
 import { isRewrittenShard } from '../../../src/core/formats/keras/tfjsShards';
+import { maxRelDiff } from '../passes/helpers';
 
 const MNIST = 'tfjsl_tensorspace_mnist_0.8.3.json';
 const MOBILENET = 'tfjsl_teachablemachine_mobilenetv2_nested.json';
@@ -33,13 +34,7 @@ function setup(name: string): Setup {
   return { dir, file, text: readFileSync(file, 'utf8'), shards };
 }
 
-async function suggestion(file: string, pass: string, layer?: string): Promise<Suggestion> {
-  const model = await readKerasJsonFile(file);
-  const found = await passByName(pass)!.find(model, analyzeModel(model));
-  const s = layer ? found.find((x) => x.layers.includes(layer)) : found[0];
-  assert.ok(s, `${pass} has a suggestion${layer ? ` for ${layer}` : ''} in ${path.basename(file)}`);
-  return s;
-}
+const suggestion = async (file: string, pass: string, layer?: string): Promise<Suggestion> => suggestionOn(await readKerasJsonFile(file), file, pass, layer);
 
 /** What a save does: the new shards first, then the model.json (pendingShards.ts in the extension). */
 function save(st: Setup, text: string, shards: { path: string; bytes: Uint8Array }[]): void {
@@ -108,7 +103,7 @@ describe('keras: weight-changing passes on tfjs model.json with shards', functio
     // The final layer is a 2-way softmax; the 1280 pooled features before it are the sensitive check.
     const spread = Math.max(...want[0]) - Math.min(...want[0]);
     assert.ok(spread > 1e-2, `the features vary (spread ${spread}): the comparison means something`);
-    for (let i = 0; i < want.length; i++) assert.ok(relMaxDiff(want[i], got[i]) <= 1e-4, `output ${i}: relative difference ${relMaxDiff(want[i], got[i])}`);
+    for (let i = 0; i < want.length; i++) assert.ok(maxRelDiff(want[i], got[i]) <= 1e-4, `output ${i}: relative difference ${maxRelDiff(want[i], got[i])}`);
     const bns = (m: tf.LayersModel): number => m.layers.reduce((n, l) => n + (l.getClassName() === 'BatchNormalization' ? 1 : 0) + ('layers' in l ? bns(l as unknown as tf.LayersModel) : 0), 0);
     assert.equal(bns(folded), bns(original) - s.layers.length / 2, 'the folded BatchNorms are gone from the loaded model');
 
@@ -157,7 +152,7 @@ describe('keras: weight-changing passes on tfjs model.json with shards', functio
       original.getLayer('myDense1').setWeights([tf.tensor(LR, W.shape), original.getLayer('myDense1').getWeights()[1]]);
       const want = await outputsOf(original);
       const got = await outputsOf(m);
-      assert.equal(relMaxDiff(want[want.length - 1], got[got.length - 1]) <= 1e-4, true, `final outputs differ by ${relMaxDiff(want[want.length - 1], got[got.length - 1])}`);
+      assert.equal(maxRelDiff(want[want.length - 1], got[got.length - 1]) <= 1e-4, true, `final outputs differ by ${maxRelDiff(want[want.length - 1], got[got.length - 1])}`);
     });
   }
 
@@ -184,7 +179,7 @@ describe('keras: weight-changing passes on tfjs model.json with shards', functio
     original.getLayer('myConv2').setWeights([tf.tensor(approx, W.shape), original.getLayer('myConv2').getWeights()[1]]);
     const want = await outputsOf(original);
     const got = await outputsOf(m);
-    for (let i = 0; i < want.length; i++) assert.ok(relMaxDiff(want[i], got[i]) <= 1e-4, `output ${i}: ${relMaxDiff(want[i], got[i])}`);
+    for (let i = 0; i < want.length; i++) assert.ok(maxRelDiff(want[i], got[i]) <= 1e-4, `output ${i}: ${maxRelDiff(want[i], got[i])}`);
   });
 
   it(`cluster (${MNIST}, 3 bits): every kernel holds at most 8 values, biases copied, the reported errors are ‖W − C‖/‖W‖ of the loaded kernels`, async () => {

@@ -105,15 +105,3 @@ export function predict(m: tf.LayersModel, inputs: tf.Tensor[]): Float32Array[] 
   tf.dispose(list);
   return v;
 }
-
-/** max |a − b| / max |a|: how far `b` is from `a`, relative to `a`'s scale. */
-export function relMaxDiff(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) return Infinity;
-  let d = 0;
-  let s = 0;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    s = Math.max(s, Math.abs(a[i]));
-  }
-  return s === 0 ? d : d / s;
-}
