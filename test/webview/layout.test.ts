@@ -45,6 +45,19 @@ describe('graph webview layout in a narrow panel', function () {
     await page.close();
   });
 
+  it('at 360 px the side panel goes below the graph instead of squeezing it', async () => {
+    const a = analyzeModel(await loadModel(KERAS), { dims: { batch: 1 } });
+    const page = await openWebview(session.browser, session.harness, 'dark', { width: 360, height: 800 });
+    await post(page, { type: 'analysis', analysis: a, motifs: findMotifs(a) }, { final: true });
+    const pane = await box(page.locator('.legend-host').locator('..'), 'graph pane');
+    const side = await box(page.locator('aside.side'), 'side panel');
+    assert.ok(pane.width >= 340, `graph pane ${pane.width} px wide of 360`);
+    assert.ok(pane.height >= 250, `graph pane ${pane.height} px high`);
+    assert.ok(side.y >= pane.y + pane.height - 0.5, 'the side panel is below the graph');
+    await page.screenshot({ path: path.join(OUT, 'webview-narrow-360-dark.png') });
+    await page.close();
+  });
+
   for (const theme of ['dark', 'light'] as const) {
     for (const width of [520, 760]) {
       it(`${theme}, ${width} px: heat legend, status line and side panel do not overlap; the legend fits the graph pane`, async () => {
