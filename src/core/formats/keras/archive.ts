@@ -40,7 +40,7 @@ export async function readKerasArchive(file: string, limits: ZipLimits = DEFAULT
       absentReason = 'in model.weights.h5 inside the .keras archive (read on demand)';
     }
     // config.json offsets are offsets in that member, not in the archive file.
-    const model = readKerasJsonText(text, abs, { absentReason, metadata, warnings: [...warnings, 'layer source ranges refer to config.json inside the archive'] });
+    const model = readKerasJsonText(text, abs, { container: '.keras', absentReason, metadata, warnings: [...warnings, 'layer source ranges refer to config.json inside the archive'] });
     if (metadata.keras_version && !model.metadata.keras_version) model.metadata.keras_version = metadata.keras_version;
     if (metadata.keras_version) model.producer = `Keras ${metadata.keras_version}`;
     return model;
@@ -75,6 +75,7 @@ async function modelFromH5(f: Awaited<ReturnType<typeof openH5>>, abs: string): 
   const model = readKerasJsonText(config, abs, {
     locate: datasets.length ? h5Locator(datasets, path.basename(abs), warnings) : undefined,
     absentReason: datasets.length ? 'not found among the HDF5 model_weights' : 'the .h5 file holds no model_weights',
+    container: '.h5',
     metadata,
     warnings: ['layer source ranges refer to the model_config attribute text'],
   });

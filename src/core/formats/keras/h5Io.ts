@@ -4,7 +4,8 @@
 import { ModelError } from '../../errors';
 import type { DType } from '../../ir/dtype';
 import type { TensorSource } from '../../ir/tensor';
-import { loadH5wasm } from './h5';
+import { checkDataset, h5Child, H5_LIMITS, loadH5wasm, openH5File } from './h5';
+import { printable } from '../modelFiles';
 
 type H5 = Awaited<ReturnType<typeof loadH5wasm>>;
 export type H5File = InstanceType<H5['File']>;
@@ -15,6 +16,7 @@ const DTYPES: Record<string, DType> = { '<f': 'float32', '<d': 'float64', '<e': 
 
 /** A numeric dataset's values as an in-memory tensor source (little-endian bytes, like every reader's). */
 export function datasetSource(ds: H5Dataset): { source: TensorSource; dtype: DType; dims: number[] } {
+  checkDataset(ds);
   const dtype = DTYPES[String(ds.dtype)];
   if (!dtype) throw new ModelError(`HDF5 dataset ${ds.path} has type ${JSON.stringify(ds.dtype)}, not a numeric weight`, 'unsupported');
   const v = ds.value as ArrayBufferView | null;
@@ -35,7 +37,7 @@ export function isDataset(lib: H5, e: unknown): e is H5Dataset {
 export function ensureGroup(lib: H5, root: H5Group, p: string): H5Group {
   let g = root;
   for (const part of p.split('/').filter(Boolean)) {
-    const next = g.get(part);
+    const next = h5Child(lib, g, part);
     g = isGroup(lib, next) ? next : g.create_group(part);
   }
   return g;
@@ -56,6 +58,7 @@ export function copyAttrs(from: H5Group | H5Dataset, to: H5Group | H5Dataset, sk
 
 /** Copies dataset `name` of `from` into group `to` (values, type, shape, attributes). */
 export function copyDataset(ds: H5Dataset, to: H5Group, name: string): void {
+  checkDataset(ds);
   const v = ds.value;
   const shape = (ds.shape ?? []).map(Number);
   let out: H5Dataset;
@@ -69,11 +72,24 @@ export function copyDataset(ds: H5Dataset, to: H5Group, name: string): void {
 /** Copies everything under group `from` into `to` (created by the caller), skipping child names in `skip` and attributes in `skipAttrs`. */
 export function copyGroup(lib: H5, from: H5Group, to: H5Group, skip: ReadonlySet<string> = new Set(), skipAttrs: ReadonlySet<string> = new Set()): void {
   copyAttrs(from, to, skipAttrs);
-  for (const k of from.keys()) {
-    if (skip.has(k)) continue;
-    const e = from.get(k);
-    if (isGroup(lib, e)) copyGroup(lib, e, to.create_group(k));
-    else if (isDataset(lib, e)) copyDataset(e, to, k);
+  // Iterative and bounded like walkH5: a hard-link cycle would otherwise copy forever.
+  let objects = 0;
+  const stack: { from: H5Group; to: H5Group; keys: string[]; i: number }[] = [{ from, to, keys: from.keys().filter((k) => !skip.has(k)), i: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (top.i >= top.keys.length) {
+      stack.pop();
+      continue;
+    }
+    const k = top.keys[top.i++];
+    if (++objects > H5_LIMITS.maxObjects) throw new ModelError(`HDF5 file holds more than ${H5_LIMITS.maxObjects} objects (or its links form a cycle)`, 'limit');
+    const e = h5Child(lib, top.from, k);
+    if (isGroup(lib, e)) {
+      if (stack.length >= H5_LIMITS.maxDepth) throw new ModelError(`HDF5 groups nest deeper than ${H5_LIMITS.maxDepth} levels at ${printable(e.path)} (a link cycle?)`, 'limit');
+      const g = top.to.create_group(k);
+      copyAttrs(e, g);
+      stack.push({ from: e, to: g, keys: e.keys(), i: 0 });
+    } else if (isDataset(lib, e)) copyDataset(e, top.to, k);
   }
 }
 
@@ -82,4 +98,4 @@ export function writeFloat32(to: H5Group, name: string, dims: readonly number[],
   to.create_dataset({ name, data: values, shape: [...dims], dtype: '<f' });
 }
 
-export { loadH5wasm };
+export { loadH5wasm, openH5File };

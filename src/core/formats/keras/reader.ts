@@ -20,6 +20,11 @@ export interface KerasTextOptions {
   warnings?: string[];
   /** tfjs shards not saved yet (absolute path -> bytes), read instead of the folder's files. */
   shards?: ShardOverlay;
+  /**
+   * The container the config came from (".keras", ".h5"): its weights are inside it, so a tfjs
+   * weightsManifest in the config names no file to read (a hostile one would point at files beside it).
+   */
+  container?: string;
 }
 
 export async function readKerasJsonFile(file: string): Promise<Model> {
@@ -54,7 +59,9 @@ export function modelFromDocument(kdoc: KDocument, file: string, opts: KerasText
   const warnings = [...kdoc.warnings, ...(opts.warnings ?? [])];
   let locate = opts.locate;
   let absentReason = opts.absentReason ?? 'architecture-only Keras JSON: the file holds no weights';
-  if (!locate && kdoc.weightsManifest !== undefined) {
+  if (kdoc.weightsManifest !== undefined && opts.container) {
+    warnings.push(`the ${opts.container} config holds a TF.js weightsManifest: ignored (the weights of a ${opts.container} file are inside it)`);
+  } else if (!locate && kdoc.weightsManifest !== undefined) {
     const t = tfjsLocator(kdoc.weightsManifest, path.dirname(file), warnings, opts.shards);
     locate = t.locate;
     absentReason = t.absentReason;
