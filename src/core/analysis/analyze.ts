@@ -7,6 +7,7 @@ import { ConstReader } from '../rules/tensorValues';
 import { bindType } from './bindDims';
 import { peakActivationBytes, tensorBytes } from './liveness';
 import type { Analysis, LayerAnalysis, NotCosted, TensorSummary } from './types';
+import { dict, table } from '../tables';
 
 export interface AnalyzeOptions {
   /** Values for symbolic dims (e.g. { batch: 1, sequence: 128 }), substituted at the graph inputs. */
@@ -39,8 +40,8 @@ export function analyzeModel(model: Model, opts: AnalyzeOptions = {}): Analysis 
   const weights = new WeightLedger(graph);
   const layers: LayerAnalysis[] = [];
   const notCosted: NotCosted[] = [];
-  const producers: Record<string, string> = {};
-  const byType: Record<string, { count: number; params: number; macs: Dim; flops: Dim }> = {};
+  const producers = dict<string>();
+  const byType = dict<{ count: number; params: number; macs: Dim; flops: Dim }>();
   let macs: Dim = 0;
   let flops: Dim = 0;
   let constants = 0;
@@ -146,13 +147,13 @@ function constantElements(n: Node): number {
  * Their scales and zero points are quantization metadata — bytes, not parameters — so that storing
  * a weight as int8 keeps the model's parameter count and shrinks only its bytes.
  */
-const QUANTIZED_WEIGHT_INPUTS: Record<string, number[]> = {
+const QUANTIZED_WEIGHT_INPUTS: Record<string, number[]> = table({
   DequantizeLinear: [0],
   QLinearConv: [3, 8],
   QLinearMatMul: [3],
   MatMulInteger: [1],
   ConvInteger: [1],
-};
+});
 
 /**
  * Initializers by first consumer: floating-point ones are parameters, each counted once (a weight
@@ -163,7 +164,7 @@ class WeightLedger {
   params = 0;
   bytes = 0;
   nonFloatElements = 0;
-  bytesByDtype: Record<string, number> = {};
+  bytesByDtype = dict<number>();
   private seen = new Set<LazyTensor>();
 
   constructor(private readonly graph: Graph) {}

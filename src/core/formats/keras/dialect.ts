@@ -1,30 +1,31 @@
 // Keras 1 / 2 / 3 / tfjs spellings of a layer config -> one normalised config in Keras 2 spelling.
 import { isObject } from './json';
+import { table } from '../../tables';
 
 type Cfg = Record<string, unknown>;
 
 /** Keras 1 class names that Keras 2 renamed. */
-const K1_CLASSES: Record<string, string> = {
+const K1_CLASSES: Record<string, string> = table({
   Convolution1D: 'Conv1D', Convolution2D: 'Conv2D', Convolution3D: 'Conv3D',
   AtrousConvolution1D: 'Conv1D', AtrousConvolution2D: 'Conv2D',
   Deconvolution2D: 'Conv2DTranspose', Deconvolution3D: 'Conv3DTranspose',
   TimeDistributedDense: 'Dense', SeparableConvolution1D: 'SeparableConv1D', SeparableConvolution2D: 'SeparableConv2D',
-};
+});
 
 /** Keras 3 / tfjs spellings that differ from Keras 2. */
-const K3_CLASSES: Record<string, string> = {
+const K3_CLASSES: Record<string, string> = table({
   Functional: 'Model',
-};
+});
 
-const MERGE_MODES: Record<string, string> = {
+const MERGE_MODES: Record<string, string> = table({
   sum: 'Add', mul: 'Multiply', concat: 'Concatenate', ave: 'Average', max: 'Maximum', dot: 'Dot', cos: 'Dot',
-};
+});
 
 /** Keras 3 object classes renamed from Keras 2 (initializers, regularizers), for the Keras 2 form. */
-const K3_OBJECT_CLASSES: Record<string, string> = {
+const K3_OBJECT_CLASSES: Record<string, string> = table({
   OrthogonalInitializer: 'Orthogonal', L2: 'L1L2', L1: 'L1L2', L1L2: 'L1L2',
   IdentityInitializer: 'Identity',
-};
+});
 
 function dataFormat(dimOrdering: unknown): string | undefined {
   if (dimOrdering === 'th') return 'channels_first';

@@ -6,13 +6,14 @@ import type { DType } from '../../ir/dtype';
 import type { TensorSource } from '../../ir/tensor';
 import { checkDataset, h5Child, H5_LIMITS, loadH5wasm, openH5File } from './h5';
 import { printable } from '../modelFiles';
+import { table } from '../../tables';
 
 type H5 = Awaited<ReturnType<typeof loadH5wasm>>;
 export type H5File = InstanceType<H5['File']>;
 type H5Group = InstanceType<H5['Group']>;
 type H5Dataset = InstanceType<H5['Dataset']>;
 
-const DTYPES: Record<string, DType> = { '<f': 'float32', '<d': 'float64', '<e': 'float16', '<i': 'int32', '<q': 'int64', '<B': 'uint8', '<b': 'int8', '<h': 'int16', '<H': 'uint16', '<I': 'uint32', '<Q': 'uint64' };
+const DTYPES: Record<string, DType> = table({ '<f': 'float32', '<d': 'float64', '<e': 'float16', '<i': 'int32', '<q': 'int64', '<B': 'uint8', '<b': 'int8', '<h': 'int16', '<H': 'uint16', '<I': 'uint32', '<Q': 'uint64' });
 
 /** A numeric dataset's values as an in-memory tensor source (little-endian bytes, like every reader's). */
 export function datasetSource(ds: H5Dataset): { source: TensorSource; dtype: DType; dims: number[] } {

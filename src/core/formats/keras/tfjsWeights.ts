@@ -8,6 +8,7 @@ import type { DType } from '../../ir/dtype';
 import type { TensorSource } from '../../ir/tensor';
 import type { WeightLocator } from './build';
 import { isObject } from './json';
+import { table } from '../../tables';
 
 /**
  * Shard bytes not on disk yet, by absolute path: the shards an applied optimization wrote into the
@@ -51,7 +52,7 @@ export interface TfjsManifest {
   missingShard?: string;
 }
 
-const BYTES: Record<string, number> = { float32: 4, int32: 4, float16: 2, uint16: 2, uint8: 1, int8: 1, bool: 1 };
+const BYTES: Record<string, number> = table({ float32: 4, int32: 4, float16: 2, uint16: 2, uint8: 1, int8: 1, bool: 1 });
 
 const SPANS = 'tensor spans two weight shards';
 

@@ -18,6 +18,7 @@ import { decodeLeaf, opsetToIr, valueInfoToIr } from './leaf';
 import { ExternalData } from './externalData';
 import { Warnings } from './warnings';
 import { decodeTypedValues } from './typedValues';
+import { dict, table } from '../../tables';
 
 export interface ReadOnnxOptions {
   limits?: Partial<OnnxReadLimits>;
@@ -76,8 +77,8 @@ class OnnxWalker {
   model(): Model {
     if (this.win.size === 0) throw new ModelError('empty file');
     const extra: OnnxExtra = {};
-    const opsets: Record<string, number> = {};
-    const metadata: Record<string, string> = {};
+    const opsets = dict<number>();
+    const metadata = dict<string>();
     let graphField = undefined as Field | undefined;
     try {
       this.modelFields(extra, opsets, metadata, (f) => {
@@ -185,7 +186,7 @@ class OnnxWalker {
   private node(nf: Field, depth: number, index: number, used: Set<string>): Node {
     if (++this.nodes > this.limits.maxNodes) throw new ModelError(`the model has more than ${this.limits.maxNodes} nodes, subgraphs included (limit ${this.limits.maxNodes})`, 'limit');
     const extra: OnnxExtra = {};
-    const n: Node = { id: '', name: '', opType: '', domain: '', inputs: [], outputs: [], attrs: {}, source: { offset: nf.at, length: nf.end - nf.at } };
+    const n: Node = { id: '', name: '', opType: '', domain: '', inputs: [], outputs: [], attrs: dict(), source: { offset: nf.at, length: nf.end - nf.at } };
     eachField(this.win, nf.at, nf.end, 'NodeProto', (f) => {
       switch (f.no) {
         case 1: this.expect(f, LEN, 'NodeProto'); n.inputs.push(this.str(f, 'node input name')); break;
@@ -319,7 +320,7 @@ class OnnxWalker {
     let name = '';
     let raw: Field | undefined;
     let location = 0;
-    const external: Record<string, string> = {};
+    const external = dict<string>();
     const typed: Field[] = [];
     eachField(this.win, tf.at, tf.end, 'TensorProto', (f) => {
       switch (f.no) {
@@ -455,7 +456,7 @@ interface LeafType {
   decode(r: pb.Reader): object;
 }
 
-const LEAF_TYPES: Record<string, { type: LeafType; name: string }> = {
+const LEAF_TYPES: Record<string, { type: LeafType; name: string }> = table({
   'ModelProto.20': { type: onnx.TrainingInfoProto, name: 'TrainingInfoProto' },
   'ModelProto.25': { type: onnx.FunctionProto, name: 'FunctionProto' },
   'ModelProto.26': { type: onnx.DeviceConfigurationProto, name: 'DeviceConfigurationProto' },
@@ -470,7 +471,7 @@ const LEAF_TYPES: Record<string, { type: LeafType; name: string }> = {
   'AttributeProto.23': { type: onnx.SparseTensorProto, name: 'SparseTensorProto' },
   'TensorProto.3': { type: onnx.TensorProto.Segment, name: 'TensorProto.Segment' },
   'TensorProto.16': { type: onnx.StringStringEntryProto, name: 'StringStringEntryProto' },
-};
+});
 
 /**
  * ONNX graphs are in SSA form: two nodes writing one value leave its consumers' input undefined (which

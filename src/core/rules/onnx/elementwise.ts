@@ -5,13 +5,14 @@ import type { ConstValue, OpRule, RuleContext, RuleTable } from '../types';
 import { BINARY_FLOPS, UNARY_FLOPS } from './costConventions';
 import { dtypeFromOnnxCode } from './dtypeCodes';
 import { broadcast, input, isIntDtype, mapValues, perElement, propagatable, staticShape } from './util';
+import { table } from '../../tables';
 
 type Fn = (xs: Dim[], dtype: DType) => Dim | undefined;
 
 const num = (f: (...a: number[]) => number): Fn => (xs) => (xs.every((x) => typeof x === 'number') ? f(...(xs as number[])) : undefined);
 const cmp = (f: (a: number, b: number) => boolean): Fn => num((a, b) => (f(a, b) ? 1 : 0));
 
-const BINARY_VALUES: Record<string, Fn> = {
+const BINARY_VALUES: Record<string, Fn> = table({
   Add: ([a, b]) => dimAdd(a, b),
   Sub: ([a, b]) => dimSub(a, b),
   Mul: ([a, b]) => dimMul(a, b),
@@ -32,7 +33,7 @@ const BINARY_VALUES: Record<string, Fn> = {
   And: num((a, b) => (a && b ? 1 : 0)),
   Or: num((a, b) => (a || b ? 1 : 0)),
   Xor: num((a, b) => (!a !== !b ? 1 : 0)),
-};
+});
 
 const BOOL_OUT = new Set(['Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'And', 'Or', 'Xor']);
 
@@ -61,7 +62,7 @@ function nary(op: string, perElem: number, fn?: Fn): OpRule {
   };
 }
 
-const UNARY_VALUES: Record<string, Fn> = {
+const UNARY_VALUES: Record<string, Fn> = table({
   Identity: ([a]) => a,
   Neg: ([a]) => dimMul(-1, a),
   Abs: ([a]) => (typeof a === 'number' ? Math.abs(a) : a),
@@ -75,7 +76,7 @@ const UNARY_VALUES: Record<string, Fn> = {
   Sign: num(Math.sign),
   Relu: num((a) => Math.max(0, a)),
   Not: num((a) => (a ? 0 : 1)),
-};
+});
 
 function unary(op: string, perElem: number): OpRule {
   const fn = UNARY_VALUES[op] as Fn | undefined;
