@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadModel } from '../core/formats';
 import { analyzeModel } from '../core/analysis/analyze';
 import type { Analysis, Count, LayerAnalysis } from '../core/analysis/types';
-import { grouped, human, humanBytes, table } from './format';
+import { grouped, human, humanBytes, table, terminalText } from './format';
 import { UsageError } from './usage';
 
 const SORT_KEYS = ['params', 'macs', 'flops'] as const;
@@ -69,7 +69,7 @@ function parseTop(v: string | undefined): number | undefined {
 export async function runAnalyze(args: AnalyzeArgs): Promise<string> {
   const model = await loadModel(args.file);
   const analysis = analyzeModel(model, { dims: args.dims });
-  return args.json ? JSON.stringify(toCliJson(analysis, args.file), null, 2) : renderText(analysis, args);
+  return args.json ? JSON.stringify(toCliJson(analysis, args.file), null, 2) : terminalText(renderText(analysis, args));
 }
 
 /** The documented --json contract: exactly these keys, in this order. */

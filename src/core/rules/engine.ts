@@ -6,6 +6,7 @@ import { ruleFor } from './registry';
 import { ConstReader } from './tensorValues';
 import { RuleError, type ConstValue, type CostResult, type RuleContext, type SubgraphRun } from './types';
 import { MinHeap } from '../ir/minHeap';
+import { pushAll } from '../arrays';
 
 /**
  * The format-neutral driver: walks a graph in topological order, looks each node's rule up by
@@ -190,7 +191,7 @@ function summarise(g: GraphRun): SubgraphRun {
     if (r.cost) {
       macs = dimAdd(macs, r.cost.macs);
       flops = dimAdd(flops, r.cost.flops);
-      notCosted.push(...(r.cost.notCosted ?? []));
+      pushAll(notCosted, r.cost.notCosted ?? []);
     } else notCosted.push({ name: r.node.name || r.node.id, type: r.node.opType, reason: r.reason ?? 'not costed' });
   }
   return { outputs: g.outputs, values: g.outputValues, macs, flops, notCosted };
@@ -242,7 +243,7 @@ function depsOf(n: Node): string[] {
   const subs = subgraphsOf(n);
   if (subs.length === 0) return n.inputs;
   const all = [...n.inputs];
-  for (const g of subs) all.push(...freeVars(g));
+  for (const g of subs) pushAll(all, freeVars(g));
   return all;
 }
 

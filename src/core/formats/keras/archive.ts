@@ -5,6 +5,7 @@ import type { Model } from '../../ir/graph';
 import { h5Locator, hdf5Reason, listDatasets, loadH5wasm, openH5, stringAttr } from './h5';
 import { readKerasJsonText } from './reader';
 import { ZipFile, type ZipLimits, DEFAULT_ZIP_LIMITS } from './zip';
+import { pushAll } from '../../arrays';
 
 export async function readKerasArchive(file: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Promise<Model> {
   const abs = path.resolve(file);
@@ -79,7 +80,7 @@ async function modelFromH5(f: Awaited<ReturnType<typeof openH5>>, abs: string): 
     metadata,
     warnings: ['layer source ranges refer to the model_config attribute text'],
   });
-  model.warnings.push(...warnings);
+  pushAll(model.warnings, warnings);
   if (kv) model.producer = `Keras ${kv}`;
   return model;
 }

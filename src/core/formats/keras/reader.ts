@@ -8,6 +8,7 @@ import { GraphBuilder, type WeightLocator } from './build';
 import { parseJsonDocument } from './json';
 import { tfjsLocator, type ShardOverlay } from './tfjsWeights';
 import { readDocument, type KDocument } from './topology';
+import { pushAll } from '../../arrays';
 
 export const MAX_JSON_BYTES = 256 * 1024 * 1024;
 
@@ -56,7 +57,7 @@ export function readKerasJsonText(text: string, file: string, opts: KerasTextOpt
 }
 
 export function modelFromDocument(kdoc: KDocument, file: string, opts: KerasTextOptions = {}): Model {
-  const warnings = [...kdoc.warnings, ...(opts.warnings ?? [])];
+  const warnings = pushAll(pushAll([], kdoc.warnings), opts.warnings ?? []);
   let locate = opts.locate;
   let absentReason = opts.absentReason ?? 'architecture-only Keras JSON: the file holds no weights';
   if (kdoc.weightsManifest !== undefined && opts.container) {
@@ -68,7 +69,7 @@ export function modelFromDocument(kdoc: KDocument, file: string, opts: KerasText
   }
   const b = new GraphBuilder({ locate, absentReason });
   const graph = b.build(kdoc.model);
-  warnings.push(...b.warnings);
+  pushAll(warnings, b.warnings);
   const metadata: Record<string, string> = { dialect: kdoc.dialect, ...(opts.metadata ?? {}) };
   if (kdoc.kerasVersion) metadata.keras_version = kdoc.kerasVersion;
   if (kdoc.backend) metadata.backend = kdoc.backend;

@@ -6,6 +6,7 @@ import { dtypeFromOnnxCode } from './dtypeCodes';
 import {
   broadcast, cv, has, input, mapValues, movement, normAxis, numel, propagatable, requireDims, requireInts, staticInts, staticShape, strides, unravel, zeroCost,
 } from './util';
+import { pushAll } from '../../arrays';
 
 /** Slice ends like INT64_MAX mean "to the end". */
 const HUGE = 2 ** 31;
@@ -140,7 +141,7 @@ const concat = movement((ctx) => {
     for (let o = 0; o < outer; o++) {
       for (const v of vs as ConstValue[]) {
         const chunk = v.dims.slice(axis).reduce((a, b) => a * b, 1);
-        values.push(...v.values.slice(o * chunk, (o + 1) * chunk));
+        pushAll(values, v.values.slice(o * chunk, (o + 1) * chunk));
       }
     }
     value = cv(ins[0].dtype, out, values);
