@@ -180,15 +180,9 @@ export function onnxLongDimParam(len: number, nodes: number): Uint8Array {
 
 // ---------------------------------------------------------------- declared sizes taken at their word
 
-/** A Reshape to a shape with `elements` elements (known, as an initializer) of an unknown-size input. */
+/** A Reshape whose target shape tensor (a graph input: values unknown) has `elements` elements. */
 export function onnxReshapeHuge(elements: number): Uint8Array {
-  return encode({
-    name: 'g',
-    node: [{ op_type: 'Reshape', input: ['x', 'shape'], output: ['y'] }],
-    input: [vi('x', ['n'])],
-    output: [vi('y', [])],
-    initializer: [int64s('shape', [elements])],
-  });
+  return encode({ name: 'g', node: [{ op_type: 'Reshape', input: ['x', 'shape'], output: ['y'] }], input: [vi('x', ['n']), vi('shape', [elements], INT64)], output: [vi('y', [])] });
 }
 
 /** A Split with `num_outputs` set to `count` (and one declared output). */

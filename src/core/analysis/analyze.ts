@@ -1,4 +1,4 @@
-import { dimAdd, dimJson, symbolsOf, type Dim } from '../ir/dim';
+import { DIM_LIMITS, dimAdd, dimJson, swollenDims, symbolsOf, type Dim } from '../ir/dim';
 import { isFloatType } from '../ir/dtype';
 import { subgraphsOf, type Graph, type Model, type Node, type TensorType } from '../ir/graph';
 import { elementCount, tensorByteLength, type LazyTensor } from '../ir/tensor';
@@ -8,6 +8,7 @@ import { bindType } from './bindDims';
 import { peakActivationBytes, tensorBytes } from './liveness';
 import type { Analysis, LayerAnalysis, NotCosted, TensorSummary } from './types';
 import { dict, table } from '../tables';
+import { pushAll } from '../arrays';
 
 export interface AnalyzeOptions {
   /** Values for symbolic dims (e.g. { batch: 1, sequence: 128 }), substituted at the graph inputs. */
@@ -75,8 +76,12 @@ export function analyzeModel(model: Model, opts: AnalyzeOptions = {}): Analysis 
     graph.outputs.map((o) => o.name),
   );
 
-  const warnings = [...model.warnings, ...env.warnings];
-  if (warnings.length > MAX_WARNINGS) warnings.splice(MAX_WARNINGS, warnings.length - MAX_WARNINGS, `... and ${warnings.length - MAX_WARNINGS} more warnings`);
+  const swollen = swollenDims();
+  if (swollen > 0) env.warnings.add(`${swollen} symbolic dim${swollen === 1 ? '' : 's'} grew past ${DIM_LIMITS.maxTerms} terms, degree ${DIM_LIMITS.maxDegree} or ${DIM_LIMITS.maxText} characters and became opaque symbols (unk__x…)`);
+  // A model of 100,000 unknown layers has 200,000 warnings: the first MAX_WARNINGS are kept, the rest counted.
+  const total = model.warnings.length + env.warnings.size;
+  const warnings = pushAll(pushAll([], model.warnings.slice(0, MAX_WARNINGS + 1)), [...env.warnings].slice(0, MAX_WARNINGS + 1)).slice(0, MAX_WARNINGS);
+  if (total > MAX_WARNINGS) warnings.push(`... and ${total - MAX_WARNINGS} more warnings`);
 
   return {
     format: model.format,

@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelError } from '../errors';
+import { swollenDims } from '../ir/dim';
 import type { Model } from '../ir/graph';
 import { readOnnxFile } from './onnx/reader';
 import { readKerasArchive, readKerasH5, readKerasJsonFile } from './keras';
@@ -34,6 +35,7 @@ export async function detectFormat(file: string): Promise<DetectedFormat> {
 
 /** Reads any supported model file into the IR. Errors are ModelErrors with one-line messages. */
 export async function loadModel(file: string): Promise<Model> {
+  swollenDims(); // the count of dims made opaque is per model (the analysis warns about them)
   const fmt = await detectFormat(file);
   switch (fmt) {
     case 'onnx':

@@ -11,6 +11,7 @@ import type { TensorRef } from './dialect';
 import type { KLayer, KModel } from './topology';
 import { MinHeap } from '../../ir/minHeap';
 import { table } from '../../tables';
+import { RuleError } from '../../rules/types';
 
 /** Finds where a weight's bytes are (tfjs shards, .keras/.h5 datasets); absent when nowhere. */
 export type WeightLocator = (weightName: string, dims: number[], layer: string, local: string) => { source: TensorSource; dtype?: DType };
@@ -263,7 +264,7 @@ export class GraphBuilder {
     let outTypes: TensorType[];
     const known = inTypes.every((t): t is TensorType => t !== undefined && t.shape !== undefined);
     try {
-      if (!known) throw new Error('input shape unknown');
+      if (!known) throw new RuleError('input shape unknown');
       outTypes = rule.shape(cfg, inTypes as TensorType[]);
     } catch (e) {
       outTypes = declTypes ?? [{ dtype: 'float32' }];
