@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelError } from '../errors';
+import { requireRegularFile } from './modelFiles';
 import { swollenDims } from '../ir/dim';
 import type { Model } from '../ir/graph';
 import { readOnnxFile } from './onnx/reader';
@@ -11,6 +12,8 @@ export type DetectedFormat = 'onnx' | 'keras-json' | 'keras-zip' | 'keras-h5' | 
 /** Sniffs the first bytes: formats are recognised by content, not by file name. */
 export async function detectFormat(file: string): Promise<DetectedFormat> {
   let head: Buffer;
+  // Checked before opening: opening a FIFO blocks until a writer comes, reading a device never ends.
+  requireRegularFile(file);
   try {
     const fh = await open(file, 'r');
     try {

@@ -45,6 +45,7 @@ export function requireInModelFolder(dir: string, ref: string, what: string): { 
 export function requireRegularFile(file: string): number {
   const k = fileKind(file);
   if (k.kind === 'file') return k.size;
+  if (k.missing) throw new ModelError('cannot read file: ENOENT (no such file)', 'io');
   throw new ModelError(`cannot read the model: ${k.why}`, 'io');
 }
 

@@ -1,6 +1,7 @@
 // .keras archives (zip: config.json, metadata.json, model.weights.h5) and full-model .h5 files.
 import path from 'node:path';
 import { ModelError } from '../../errors';
+import { requireRegularFile } from '../modelFiles';
 import type { Model } from '../../ir/graph';
 import { h5Locator, hdf5Reason, listDatasets, loadH5wasm, openH5, stringAttr } from './h5';
 import { readKerasJsonText } from './reader';
@@ -10,6 +11,7 @@ import { pushAll } from '../../arrays';
 export async function readKerasArchive(file: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Promise<Model> {
   const abs = path.resolve(file);
   let zip: ZipFile;
+  requireRegularFile(abs);
   try {
     zip = new ZipFile(abs, limits);
   } catch (e) {

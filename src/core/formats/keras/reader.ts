@@ -1,8 +1,9 @@
 // Keras JSON of every dialect (Keras 1/2/3 to_json, bare get_config, double-encoded, tfjs model.json)
 // -> IR Model. Weights are located, never read.
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelError } from '../../errors';
+import { requireRegularFile } from '../modelFiles';
 import type { Model } from '../../ir/graph';
 import { GraphBuilder, type WeightLocator } from './build';
 import { parseJsonDocument } from './json';
@@ -32,8 +33,9 @@ export async function readKerasJsonFile(file: string): Promise<Model> {
   const abs = path.resolve(file);
   let buf: Buffer;
   try {
-    // Declined before reading: a multi-gigabyte "JSON" must not be loaded to find out it is too big.
-    const size = (await stat(abs)).size;
+    // Declined before reading: a multi-gigabyte "JSON" must not be loaded to find out it is too big;
+    // a FIFO or a device is refused before it is opened (it would block or never end).
+    const size = requireRegularFile(abs);
     if (size > MAX_JSON_BYTES) throw new ModelError(`Keras JSON is ${mb(size)} (limit ${mb(MAX_JSON_BYTES)})`, 'limit');
     buf = await readFile(abs);
   } catch (e) {

@@ -19,6 +19,7 @@ import { ExternalData } from './externalData';
 import { Warnings } from './warnings';
 import { decodeTypedValues } from './typedValues';
 import { dict, table } from '../../tables';
+import { requireRegularFile } from '../modelFiles';
 
 export interface ReadOnnxOptions {
   limits?: Partial<OnnxReadLimits>;
@@ -41,6 +42,8 @@ export function readOnnxFile(file: string, opts: ReadOnnxOptions = {}): Model {
 
 export function readOnnxSync(file: string, opts: ReadOnnxOptions = {}): Model {
   const abs = path.resolve(file);
+  // A FIFO or a device (directly or through a link) would block or never end: refused before opening.
+  requireRegularFile(abs);
   const win = new FileWindow(abs, opts.windowBytes, opts.onRead);
   try {
     const r = new OnnxWalker(win, abs, { ...DEFAULT_ONNX_LIMITS, ...opts.limits }, opts.inlineBytes ?? 256);
