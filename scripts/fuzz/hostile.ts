@@ -2,6 +2,7 @@
 // of one case, sized by its arguments, so that the regression tests (test/unit/security/hostile2.test.ts)
 // build them full size and the fuzzer (mutate.ts) at random sizes. Files may be FIFOs or links, and HDF5
 // files are described by a function run with h5wasm when the case is written (worker.ts).
+import path from 'node:path';
 import { zipSync } from 'fflate';
 import protobuf from 'protobufjs/minimal';
 import { onnx } from '../../src/core/formats/onnx/schema/onnx';
@@ -217,9 +218,13 @@ const DENSE_CONFIG = JSON.stringify({
   config: { name: 's', layers: [{ class_name: 'InputLayer', config: { name: 'in', batch_input_shape: [null, 2] } }, { class_name: 'Dense', config: { name: 'dense', units: 2, use_bias: false } }] },
 });
 
-/** A Keras 2 .h5 whose model_weights/dense is an external link to `target` (an absolute or relative file name). */
+/**
+ * A Keras 2 .h5 whose model_weights/dense is an external link to `target`: a file name as HDF5 takes it
+ * (relative to the .h5's folder), or `@ABS@rel` for the absolute path of `rel` from that folder.
+ */
 export function h5ExternalLink(target: string): H5Writer {
   return (lib, file) => {
+    if (target.startsWith('@ABS@')) target = path.resolve(path.dirname(file), target.slice(5));
     const f = new lib.File(file, 'w');
     try {
       f.create_attribute('model_config', DENSE_CONFIG);

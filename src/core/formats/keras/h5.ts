@@ -18,7 +18,6 @@ type H5Dataset = InstanceType<H5['Dataset']>;
 interface H5Module {
   FS: { open: (...a: unknown[]) => unknown; ErrnoError: new (errno: number) => Error };
   get_external_link(fileId: bigint, path: string): { filename?: string; obj_path?: string };
-  get_symbolic_link(fileId: bigint, path: string): string | null;
 }
 let wasm: H5Module | undefined;
 
@@ -157,24 +156,22 @@ export const H5_LIMITS = { maxDepth: 64, maxObjects: 200_000 };
 
 /**
  * Child `name` of group `g`, refusing what would leave the file: an external link is an error naming
- * its target; a soft link is not followed (null); a virtual dataset (its values come from other files)
- * is an error. Every walk and every lookup by path goes through here.
+ * its target; a virtual dataset (its values come from other files) is an error. Every walk and every lookup by path goes through here.
  */
 export function h5Child(lib: H5, g: H5Group, name: string): H5Group | H5Dataset | null {
   const full = `${g.path === '/' ? '' : g.path}/${name}`;
   const m = wasm!;
   let ext: { filename?: string } | undefined;
-  let soft: string | null = null;
   try {
     ext = m.get_external_link(g.file_id, full);
-    soft = m.get_symbolic_link(g.file_id, full);
   } catch {
     return null; // no such link
   }
   if (ext && typeof ext.filename === 'string') {
     throw new ModelError(`HDF5 link ${printable(full)} is an external link to "${printable(ext.filename)}": ModelLens reads only the model file`, 'unsupported');
   }
-  if (typeof soft === 'string') return null;
+  // Soft links stay inside the file (a path through an external link is stopped by the gate) and a
+  // cycle through them is bounded like one of hard links: followed.
   let e: unknown;
   try {
     e = g.get(name);
