@@ -8,9 +8,13 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { zipSync } from 'fflate';
 import * as H from '../../../scripts/fuzz/hostile';
-import { loadH5wasm } from '../../../src/core/formats/keras/h5';
+import { isModelError } from '../../../src/core/errors';
+import { loadModel } from '../../../src/core/formats';
+import { h5Get, loadH5wasm, openH5 } from '../../../src/core/formats/keras/h5';
+import { datasetSource } from '../../../src/core/formats/keras/h5Io';
 import { onnx } from '../../../src/core/formats/onnx/schema/onnx';
 import { runAnalyze, runApply, runSuggest, runWeightStats } from '../../../src/extension/engine';
 
@@ -198,5 +202,40 @@ describe('no byte of a file outside the model folder reaches an output (canary)'
       assert.deepEqual(leaks(o), []);
       assert.ok(o.errors.some((e) => /external link/.test(e)), o.errors.join(' | '));
     }
+  });
+
+  it('an .h5 whose dataset has external storage or is a virtual dataset over the canary (written with h5py)', async () => {
+    const { dir, outside } = caseDirs();
+    const script = `
+import h5py, numpy as np, json, sys
+out, canary_bin, canary_h5 = sys.argv[1:4]
+cfg = json.dumps({"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "InputLayer", "config": {"name": "in", "batch_input_shape": [None, 2]}}, {"class_name": "Dense", "config": {"name": "dense", "units": 2, "use_bias": False}}]}})
+with h5py.File(canary_h5, "w") as c:
+    c.create_dataset("k", data=np.full((2, 2), 7.25, dtype="<f4"))
+with h5py.File(out + "/ext.h5", "w") as f:
+    f.attrs["model_config"] = cfg
+    f.create_group("model_weights/dense/dense").create_dataset("kernel:0", shape=(2, 2), dtype="<f4", external=[(canary_bin, 0, 16)])
+with h5py.File(out + "/vds.h5", "w") as f:
+    f.attrs["model_config"] = cfg
+    lay = h5py.VirtualLayout(shape=(2, 2), dtype="<f4")
+    lay[:] = h5py.VirtualSource(canary_h5, "k", shape=(2, 2))
+    f.create_group("model_weights/dense/dense").create_virtual_dataset("kernel:0", lay)
+`;
+    try {
+      execFileSync('/usr/bin/python3', ['-c', script, dir, path.join(outside, 'canary.bin'), path.join(outside, 'canary.h5')], { stdio: 'pipe' });
+    } catch (e) {
+      assert.fail(`this test needs /usr/bin/python3 with h5py (apt python3-h5py, installed by scripts/test-deps.sh): ${String((e as { stderr?: Buffer }).stderr ?? e).split('\n').slice(-2).join(' ')}`);
+    }
+    await assert.rejects(loadModel(path.join(dir, 'vds.h5')), (e: unknown) => isModelError(e) && /is a virtual dataset reading ".*canary\.h5": ModelLens reads only the model file/.test(e.message));
+    // External storage: the structure analyses (values are not read); reading the values is refused.
+    const lib = await loadH5wasm();
+    const f = await openH5(path.join(dir, 'ext.h5'));
+    try {
+      const ds = h5Get(lib, f, '/model_weights/dense/dense/kernel:0');
+      assert.throws(() => datasetSource(ds as never), (e: unknown) => isModelError(e) && /refers to another file ".*canary\.bin" \(external link, external storage or virtual dataset\)/.test(e.message) && !e.message.includes('\n'));
+    } finally {
+      f.close();
+    }
+    for (const name of ['ext.h5', 'vds.h5']) assert.deepEqual(leaks(await outputs(path.join(dir, name))), [], name);
   });
 });

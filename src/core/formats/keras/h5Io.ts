@@ -4,7 +4,7 @@
 import { ModelError } from '../../errors';
 import type { DType } from '../../ir/dtype';
 import type { TensorSource } from '../../ir/tensor';
-import { checkDataset, h5Child, H5_LIMITS, loadH5wasm, openH5File } from './h5';
+import { checkDataset, h5Child, H5_LIMITS, hdf5Reason, loadH5wasm, openH5File } from './h5';
 import { printable } from '../modelFiles';
 import { table } from '../../tables';
 
@@ -20,10 +20,22 @@ export function datasetSource(ds: H5Dataset): { source: TensorSource; dtype: DTy
   checkDataset(ds);
   const dtype = DTYPES[String(ds.dtype)];
   if (!dtype) throw new ModelError(`HDF5 dataset ${ds.path} has type ${JSON.stringify(ds.dtype)}, not a numeric weight`, 'unsupported');
-  const v = ds.value as ArrayBufferView | null;
+  const v = readValue(ds) as ArrayBufferView | null;
   if (!v || !ArrayBuffer.isView(v)) throw new ModelError(`HDF5 dataset ${ds.path} has no values`);
   const bytes = new Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
   return { source: { kind: 'inline', bytes }, dtype, dims: (ds.shape ?? []).map(Number) };
+}
+
+/**
+ * A dataset's values; a dataset with external storage makes HDF5 open another file, which the gate in
+ * h5.ts refuses: the error then names that file (hdf5Reason).
+ */
+function readValue(ds: H5Dataset): unknown {
+  try {
+    return ds.value;
+  } catch (e) {
+    throw new ModelError(`cannot read HDF5 dataset ${printable(ds.path)}: ${hdf5Reason(e)}`);
+  }
 }
 
 export function isGroup(lib: H5, e: unknown): e is H5Group {
@@ -60,7 +72,7 @@ export function copyAttrs(from: H5Group | H5Dataset, to: H5Group | H5Dataset, sk
 /** Copies dataset `name` of `from` into group `to` (values, type, shape, attributes). */
 export function copyDataset(ds: H5Dataset, to: H5Group, name: string): void {
   checkDataset(ds);
-  const v = ds.value;
+  const v = readValue(ds);
   const shape = (ds.shape ?? []).map(Number);
   let out: H5Dataset;
   if (typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string'))) out = to.create_dataset({ name, data: v as string | string[], shape });
