@@ -1,6 +1,6 @@
 // Keras 1 / 2 / 3 / tfjs spellings of a layer config -> one normalised config in Keras 2 spelling.
 import { isObject } from './json';
-import { table } from '../../tables';
+import { dict, table } from '../../tables';
 
 type Cfg = Record<string, unknown>;
 
@@ -95,7 +95,8 @@ export function keras2Object(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(keras2Object);
   if (!isObject(v)) return v;
   if (v.class_name === '__tuple__' && Array.isArray((v as Cfg).items)) return ((v as Cfg).items as unknown[]).map(keras2Object);
-  const o: Cfg = {};
+  // Null-prototype: a key `__proto__` from the file is an entry, not the object's prototype.
+  const o: Cfg = dict();
   for (const [k, x] of Object.entries(v)) {
     if (k === 'module' || k === 'registered_name') continue;
     o[k] = keras2Object(x);
@@ -137,7 +138,7 @@ export function normaliseClass(obj: Cfg, config: Cfg): NormalisedClass {
 
 /** Normalises one layer's config (not its nested layers) to the Keras 2 spelling. */
 export function normaliseConfig(originalClass: string, className: string, config: Cfg): Cfg {
-  const c: Cfg = {};
+  const c: Cfg = dict();
   for (const [k, v] of Object.entries(config)) c[k] = k === 'layers' || k === 'layer' || k === 'backward_layer' ? v : keras2Object(v);
   if ('dtype' in c) c.dtype = dtypeName(config.dtype);
   if ('batch_shape' in c) { if (!('batch_input_shape' in c)) c.batch_input_shape = c.batch_shape; delete c.batch_shape; }
@@ -193,7 +194,7 @@ export function normaliseInbound(node: unknown): Inbound {
   if (isObject(node) && ('args' in node || 'kwargs' in node)) {
     const refs: TensorRef[] = [];
     collectTensors(node.args, refs);
-    const kwargs: Cfg = {};
+    const kwargs: Cfg = dict();
     if (isObject(node.kwargs)) {
       for (const [k, v] of Object.entries(node.kwargs)) {
         const before = refs.length;
@@ -204,7 +205,7 @@ export function normaliseInbound(node: unknown): Inbound {
     return { refs, kwargs, k3: true };
   }
   const refs: TensorRef[] = [];
-  let kwargs: Cfg = {};
+  let kwargs: Cfg = dict();
   if (Array.isArray(node)) {
     // TF >= 2.4 writes a call with one tensor argument and kwargs flat: [layer, node, tensor, kwargs].
     const entries = typeof node[0] === 'string' ? [node] : node;
