@@ -548,7 +548,7 @@ function mutateHostile(r: Rng, id: number, opts: MutateOptions): FuzzCase {
       };
     }
     default: {
-      const n = pick(r, [1000, 10_000, 260_000]);
+      const n = pick(r, [1000, 10_000, 50_000]);
       return one('m.onnx', H.onnxTinyNodes(n, r() < 0.5 ? 'chain' : 'fan'), `tiny-nodes ${n}`);
     }
   }
