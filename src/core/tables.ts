@@ -16,6 +16,15 @@ export function dict<T>(): Record<string, T> {
   return Object.create(null) as Record<string, T>;
 }
 
+/**
+ * A plain object with the same own entries (a key `__proto__` stays an own data property): what leaves
+ * the core (Model, Analysis) is plain data that compares and serialises like any object; lookups in it
+ * by names from a file go through `own`.
+ */
+export function plain<T>(d: Readonly<Record<string, T>>): Record<string, T> {
+  return Object.fromEntries(Object.entries(d));
+}
+
 /** `obj[key]` when `key` is an own property (objects from JSON.parse or of plain literals). */
 export function own<T>(obj: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
   return obj !== undefined && Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;

@@ -7,7 +7,7 @@ import { ConstReader } from '../rules/tensorValues';
 import { bindType } from './bindDims';
 import { peakActivationBytes, tensorBytes } from './liveness';
 import type { Analysis, LayerAnalysis, NotCosted, TensorSummary } from './types';
-import { dict, table } from '../tables';
+import { dict, plain, table } from '../tables';
 import { pushAll } from '../arrays';
 
 export interface AnalyzeOptions {
@@ -94,11 +94,11 @@ export function analyzeModel(model: Model, opts: AnalyzeOptions = {}): Analysis 
     details: {
       constants,
       nonFloatInitializerElements: weights.nonFloatElements,
-      weightBytesByDtype: weights.bytesByDtype,
+      weightBytesByDtype: plain(weights.bytesByDtype),
       boundDims: { ...dims },
       freeDims: inputSymbols.filter((s) => !s.startsWith('unk__')),
       byType: Object.fromEntries(Object.entries(byType).map(([k, v]) => [k, { count: v.count, params: v.params, macs: dimJson(v.macs), flops: dimJson(v.flops) }])),
-      producers,
+      producers: plain(producers),
       opsets: model.opsets,
       producer: model.producer,
       warnings,

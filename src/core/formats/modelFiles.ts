@@ -55,7 +55,7 @@ function fileKind(file: string): Kind {
   try {
     const st = statSync(file);
     if (st.isFile()) return { kind: 'file', size: st.size };
-    if (st.isDirectory()) return { kind: 'other', why: 'is a folder, not a file' };
+    if (st.isDirectory()) return { kind: 'other', why: 'is a folder, not a regular file' };
     if (st.isFIFO()) return { kind: 'other', why: 'is a named pipe (FIFO), not a regular file' };
     if (st.isCharacterDevice() || st.isBlockDevice()) return { kind: 'other', why: 'is a device, not a regular file' };
     if (st.isSocket()) return { kind: 'other', why: 'is a socket, not a regular file' };

@@ -7,6 +7,7 @@ import { ConstReader } from './tensorValues';
 import { RuleError, type ConstValue, type CostResult, type RuleContext, type SubgraphRun } from './types';
 import { MinHeap } from '../ir/minHeap';
 import { pushAll } from '../arrays';
+import { own } from '../tables';
 
 /**
  * The format-neutral driver: walks a graph in topological order, looks each node's rule up by
@@ -136,7 +137,7 @@ function runNode(node: Node, scope: Scope, declaredOf: (n: string) => TensorType
     graph: scope.graph,
     inputs,
     values,
-    opset: env.opsets[node.domain] ?? (node.domain === 'ai.onnx' ? env.opsets[''] ?? 0 : 0),
+    opset: own(env.opsets, node.domain) ?? (node.domain === 'ai.onnx' ? own(env.opsets, '') ?? 0 : 0),
     readTensor: env.readTensor,
   };
   if (subgraphsOf(node).length > 0) {

@@ -18,7 +18,7 @@ import { decodeLeaf, opsetToIr, valueInfoToIr } from './leaf';
 import { ExternalData } from './externalData';
 import { Warnings } from './warnings';
 import { decodeTypedValues } from './typedValues';
-import { dict, table } from '../../tables';
+import { dict, plain, table } from '../../tables';
 import { requireRegularFile } from '../modelFiles';
 
 export interface ReadOnnxOptions {
@@ -100,7 +100,7 @@ class OnnxWalker {
     if (extra.irVersion === undefined) this.warnings.add('ir_version is missing');
     const graph = this.graph(graphField, 0, 'main graph');
     const producer = [extra.producerName, extra.producerVersion].filter(Boolean).join(' ') || undefined;
-    const model: Model = { format: 'onnx', file: this.file, graph, opsets, producer, metadata, warnings: this.warnings.list() };
+    const model: Model = { format: 'onnx', file: this.file, graph, opsets: plain(opsets), producer, metadata: plain(metadata), warnings: this.warnings.list() };
     setExtra(model, extra);
     return model;
   }
