@@ -101,7 +101,9 @@ export function analyzeModel(model: Model, opts: AnalyzeOptions = {}): Analysis 
 }
 
 function summary(name: string, t: TensorType | undefined): TensorSummary {
-  return { name, dtype: t?.dtype ?? 'unknown', shape: t?.shape ? t.shape.map(dimJson) : null };
+  const s: TensorSummary = { name, dtype: t?.dtype ?? 'unknown', shape: t?.shape ? t.shape.map(dimJson) : null };
+  if (t?.container) s.container = t.container;
+  return s;
 }
 
 function toLayer(r: NodeRun, params: number, weightBytes: number): LayerAnalysis {

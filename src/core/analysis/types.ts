@@ -10,6 +10,8 @@ export interface TensorSummary {
   dtype: string;
   /** null when the rank is unknown; string entries are symbolic dims. */
   shape: (number | string)[] | null;
+  /** ONNX sequence / optional values: dtype and shape are then the elements'. */
+  container?: 'sequence' | 'optional' | 'optional-sequence';
 }
 
 export interface LayerAnalysis {

@@ -6,7 +6,14 @@ import type { LazyTensor } from './tensor';
 export interface TensorType {
   dtype: DType;
   shape?: Dim[];
+  /**
+   * ONNX sequence and optional values: `dtype` and `shape` are then those of the elements (a dim
+   * where a sequence's elements differ is unknown). Undefined for a plain tensor.
+   */
+  container?: Container;
 }
+
+export type Container = 'sequence' | 'optional' | 'optional-sequence';
 
 export interface ValueInfo extends TensorType {
   name: string;
