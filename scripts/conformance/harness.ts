@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as pb from 'protobufjs/minimal';
 import { analyzeModel } from '../../src/core/analysis/analyze';
-import type { Container, Model, TensorType } from '../../src/core/ir/graph';
+import type { Container, Model, TensorType, ValueInfo } from '../../src/core/ir/graph';
 import type { DType } from '../../src/core/ir/dtype';
 import { readOnnxSync } from '../../src/core/formats/onnx/reader';
 import { dtypeFromOnnx } from '../../src/core/formats/onnx/dtypes';
@@ -208,7 +208,7 @@ export interface ModelCase {
   file: string;
   model?: Model;
   /** What the file declares for each output (kept as a check, never given to inference). */
-  declared: TensorType[];
+  declared: ValueInfo[];
   refs: (RefOutput | undefined)[];
   readError?: string;
 }

@@ -23,7 +23,7 @@ export function analyzeModel(model: Model, opts: AnalyzeOptions = {}): Analysis 
   const dims = opts.dims ?? {};
   const graph = model.graph;
   const consts = new ConstReader();
-  const env: EngineEnv = { opsets: model.opsets, consts, warnings: new Set(), declare: (t) => bindType(t, dims) };
+  const env: EngineEnv = { opsets: model.opsets, consts, warnings: new Set(), declare: (t) => bindType(t, dims), conflicts: [] };
   let run;
   try {
     run = inferGraph(graph, env, graph.inputs.map((i) => bindType(i, dims)));
@@ -96,6 +96,7 @@ export function analyzeModel(model: Model, opts: AnalyzeOptions = {}): Analysis 
       opsets: model.opsets,
       producer: model.producer,
       warnings,
+      shapeConflicts: env.conflicts!.slice(0, MAX_WARNINGS),
     },
   };
 }

@@ -39,6 +39,14 @@ export interface EngineEnv {
   /** Applied to every type the file declares (binds caller dims). */
   declare: (t: TensorType) => TensorType;
   readTensor?: RuleContext['readTensor'];
+  /** Where inference and the file's declared shape disagree (the declared one is used). */
+  conflicts?: ShapeConflict[];
+}
+
+export interface ShapeConflict {
+  value: string;
+  declared: string;
+  inferred: string;
 }
 
 const MAX_DEPTH = 32;
@@ -197,28 +205,39 @@ function summarise(g: GraphRun): SubgraphRun {
 }
 
 /**
- * Declared types fill what inference cannot know (unknown rank, opaque dims); where both are plain
- * numbers and disagree, inference wins and the file's claim is reported.
+ * Declared types fill what inference cannot know (unknown rank, opaque dims, element types). Where
+ * both give a plain number and they disagree (or the ranks differ), the file's shape is used: the
+ * exporter that wrote it ran the model, so a disagreement more likely means a gap in a rule than a
+ * wrong file. It is not silent: each disagreement is recorded in `env.conflicts` (the analysis lists
+ * them) and as a warning naming both shapes.
  */
 function mergeDeclared(inferred: TensorType, declared: TensorType, name: string, env: EngineEnv): TensorType {
   const dtype = inferred.dtype === 'unknown' ? declared.dtype : inferred.dtype;
-  if (!inferred.shape) return { dtype, shape: declared.shape };
-  if (!declared.shape) return dtype === inferred.dtype ? inferred : { dtype, shape: inferred.shape };
+  const container = inferred.container ?? declared.container;
+  const withC = (t: TensorType): TensorType => (container && t.container !== container ? { ...t, container } : t);
+  if (!inferred.shape) return withC({ ...inferred, dtype, shape: declared.shape });
+  if (!declared.shape) return withC(dtype === inferred.dtype ? inferred : { ...inferred, dtype });
+  const conflict = () => {
+    env.conflicts?.push({ value: name, declared: shapeText(declared.shape), inferred: shapeText(inferred.shape) });
+    env.warnings.add(`"${name}": inference gives shape ${shapeText(inferred.shape)} but the file declares ${shapeText(declared.shape)}; the declared shape is used`);
+  };
   if (declared.shape.length !== inferred.shape.length) {
-    env.warnings.add(`"${name}": the file declares shape ${shapeText(declared.shape)}, inference gives ${shapeText(inferred.shape)}`);
-    return { dtype, shape: inferred.shape };
+    conflict();
+    return withC({ dtype, shape: declared.shape });
   }
   let changed = false;
+  let disagree = false;
   const shape = inferred.shape.map((d, i) => {
     const dd = declared.shape![i];
-    if (typeof d !== 'number' && typeof dd === 'number') {
+    if (typeof dd === 'number' && (typeof d !== 'number' || !dimEq(d, dd))) {
+      if (typeof d === 'number') disagree = true;
       changed = true;
       return dd;
     }
-    if (typeof d === 'number' && typeof dd === 'number' && !dimEq(d, dd)) env.warnings.add(`"${name}": the file declares shape ${shapeText(declared.shape)}, inference gives ${shapeText(inferred.shape)}`);
     return d;
   });
-  return changed || dtype !== inferred.dtype ? { dtype, shape } : inferred;
+  if (disagree) conflict();
+  return withC(changed || dtype !== inferred.dtype ? { ...inferred, dtype, shape } : inferred);
 }
 
 const freeVarMemo = new WeakMap<Graph, Set<string>>();

@@ -77,41 +77,52 @@ const loop: OpRule = {
   },
 };
 
-function scanRun(ctx: RuleContext): { r: SubgraphRun; seq: Dim; nStates: number; outAxes: number[] } {
+/**
+ * Scan 9+: scan inputs are sliced along scan_input_axes (default 0). Scan 8 has a leading optional
+ * sequence_lens input and a batch axis 0 on every state and scan input: the sequence is axis 1, the
+ * body sees neither axis, and the outputs get the batch axis back (scan outputs [batch, seq, ...]).
+ */
+function scanRun(ctx: RuleContext): { r: SubgraphRun; seq: Dim; batch?: Dim; nStates: number; outAxes: number[] } {
   const g = body(ctx, 'body');
   const m = attrInt(ctx.node, 'num_scan_inputs', 0);
-  // Opset 8 Scan has a leading sequence_lens input.
-  const first = ctx.opset < 9 ? 1 : 0;
+  const v8 = ctx.opset < 9;
+  const first = v8 ? 1 : 0;
   const all = ctx.inputs.slice(first);
   const nStates = all.length - m;
-  const inAxes = attrInts(ctx.node, 'scan_input_axes') ?? new Array(m).fill(0);
+  const inAxes = v8 ? new Array(m).fill(1) : attrInts(ctx.node, 'scan_input_axes') ?? new Array(m).fill(0);
   let seq: Dim | undefined;
+  let batch: Dim | undefined;
+  const drop = (t: TensorType | undefined, axes: number[]) => (t?.shape ? { dtype: t.dtype, shape: t.shape.filter((_, k) => !axes.includes(k)) } : t);
   const slices = all.slice(nStates).map((t, i) => {
     if (!t?.shape) return undefined;
     const ax = normAxis(inAxes[i] ?? 0, t.shape.length);
     seq ??= t.shape[ax];
-    return { dtype: t.dtype, shape: t.shape.filter((_, k) => k !== ax) };
+    if (v8) batch ??= t.shape[0];
+    return drop(t, v8 ? [0, ax] : [ax]);
   });
   if (seq === undefined) input(ctx, first + nStates);
-  const r = run(ctx, g, [...all.slice(0, nStates), ...slices]);
-  return { r, seq: seq!, nStates, outAxes: attrInts(ctx.node, 'scan_output_axes') ?? [] };
+  const states = all.slice(0, nStates).map((t) => (v8 ? drop(t, [0]) : t));
+  if (v8) for (const t of all.slice(0, nStates)) batch ??= t?.shape?.[0];
+  const r = run(ctx, g, [...states, ...slices]);
+  return { r, seq: seq!, batch, nStates, outAxes: v8 ? [] : attrInts(ctx.node, 'scan_output_axes') ?? [] };
 }
 
 const scan: OpRule = {
   shape: (ctx) => {
-    const { r, seq, nStates, outAxes } = scanRun(ctx);
+    const { r, seq, batch, nStates, outAxes } = scanRun(ctx);
+    const v8 = ctx.opset < 9;
     const outs: TensorType[] = r.outputs.map((t, i) => {
-      if (i < nStates) return t ?? { dtype: 'unknown' };
       if (!t?.shape) return { dtype: t?.dtype ?? 'unknown' };
       const shape = [...t.shape];
-      shape.splice(normAxis(outAxes[i - nStates] ?? 0, shape.length + 1), 0, seq);
+      if (i >= nStates) shape.splice(normAxis(outAxes[i - nStates] ?? 0, shape.length + 1), 0, seq);
+      if (v8) shape.unshift(batch ?? unknownDim());
       return { dtype: t.dtype, shape };
     });
     return { outputs: outs };
   },
   cost: (ctx) => {
-    const { r, seq } = scanRun(ctx);
-    return scaledCost(r, seq);
+    const { r, seq, batch } = scanRun(ctx);
+    return scaledCost(r, batch === undefined ? seq : dimMul(seq, batch));
   },
 };
 
