@@ -46,6 +46,10 @@
  *   Resize linear / cubic                       3 / 8 per output element per resized axis; nearest 0
  *   LSTM / GRU / RNN elementwise                per step and direction: LSTM 26H, GRU 19H, RNN 3H
  *   Quantize/DequantizeLinear                   2
+ *   SoftmaxCrossEntropyLoss                     5 per score element + per target: 1, +1 weight, +1 reduction
+ *   NegativeLogLikelihoodLoss                   per target: 1, +1 weight, +1 reduction
+ *   Adagrad / Momentum / Adam                   8 / 6 / 14 per element of each optimized tensor
+ *   Gradient                                    not costed (a backward pass the op does not describe)
  *   GridSample 8; RoiAlign 8 * sampling_ratio^2; Det 2 * n^3/3 per matrix
  *   com.microsoft: Gelu 5, BiasGelu 6, FastGelu 8, SkipLayerNormalization 1 + 5 + affine terms,
  *   RotaryEmbedding 3, RMSNormalization 4
@@ -84,3 +88,11 @@ export const LSTM_ELEMWISE_PER_H = 26;
 export const GRU_ELEMWISE_PER_H = 19;
 export const RNN_ELEMWISE_PER_H = 3;
 export const QUANT_FLOPS = 2;
+
+/**
+ * Optimizer steps (ai.onnx.preview.training), per element of each optimized tensor X:
+ * Adagrad: decayed rate, G + norm·X, H += G², sqrt, + eps, divide, X -= r·update = 8;
+ * Momentum (and Nesterov): G + norm·X, V = a·V + b·G, X -= r·V (Nesterov one more) = 6;
+ * Adam: G + norm·X, V = a·V + (1-a)·G, H = b·H + (1-b)·G², sqrt, + eps, bias corrections, divide, X -= r·update = 14.
+ */
+export const OPTIMIZER_FLOPS = { Adagrad: 8, Momentum: 6, Adam: 14 } as const;

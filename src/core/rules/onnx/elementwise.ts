@@ -154,6 +154,21 @@ const where: OpRule = {
   cost: (_ctx, outs) => perElement(outs, 1),
 };
 
+/**
+ * PRelu: the slope broadcasts to X one way only (numpy from opset 7; before, a [C] slope applies along
+ * the channel axis 1), so the output is X's shape.
+ */
+const prelu: OpRule = {
+  shape: (ctx) => {
+    const x = input(ctx, 0);
+    const slope = input(ctx, 1);
+    const channelwise = slope.shape.length === 1 && x.shape.length >= 2 && dimEq(slope.shape[0], x.shape[1]);
+    if (!channelwise) broadcast([x.shape, slope.shape]);
+    return { outputs: [{ dtype: x.dtype, shape: x.shape }] };
+  },
+  cost: (_ctx, outs) => perElement(outs, BINARY_FLOPS.PRelu),
+};
+
 /** Clip's bounds are inputs from opset 11; either way they only cost the two comparisons. */
 const clip = unary('Clip', UNARY_FLOPS.Clip);
 
@@ -161,6 +176,7 @@ export const ELEMENTWISE_RULES: RuleTable = {
   ...Object.fromEntries(Object.entries(BINARY_FLOPS).map(([op, f]) => [op, nary(op, f, BINARY_VALUES[op])])),
   ...Object.fromEntries(Object.entries(UNARY_FLOPS).map(([op, f]) => [op, unary(op, f)])),
   Clip: clip,
+  PRelu: prelu,
   Cast: cast,
   CastLike: castLike,
   Dropout: dropout,

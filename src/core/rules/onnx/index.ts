@@ -11,6 +11,7 @@ import { RESIZE_RULES } from './resize';
 import { RNN_RULES } from './rnn';
 import { SHAPE_RULES } from './shapeOps';
 import { MICROSOFT_RULES } from './microsoft';
+import { LOSS_RULES } from './loss';
 
 /** The standard ONNX op table (domain '' / ai.onnx), one entry per op type. */
 export const ONNX_RULES: RuleTable = {
@@ -25,6 +26,7 @@ export const ONNX_RULES: RuleTable = {
   ...QUANT_RULES,
   ...CONTROL_RULES,
   ...ATTENTION_RULES,
+  ...LOSS_RULES,
   // onnxruntime registers these fused ops in the ONNX domain.
   SimplifiedLayerNormalization: MICROSOFT_RULES.SimplifiedLayerNormalization,
   SkipSimplifiedLayerNormalization: MICROSOFT_RULES.SkipSimplifiedLayerNormalization,
