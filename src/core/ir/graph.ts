@@ -11,6 +11,8 @@ export interface TensorType {
    * where a sequence's elements differ is unknown). Undefined for a plain tensor.
    */
   container?: Container;
+  /** A sequence whose length is known at analysis time: each element's type (SequenceConstruct, SplitToSequence...). */
+  elements?: TensorType[];
 }
 
 export type Container = 'sequence' | 'optional' | 'optional-sequence';

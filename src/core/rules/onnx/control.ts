@@ -1,7 +1,7 @@
-import { dimEq, dimMul, unknownDim, type Dim } from '../../ir/dim';
+import { dimMul, unknownDim, type Dim } from '../../ir/dim';
 import { attrInt, attrInts, type Graph, type TensorType } from '../../ir/graph';
 import { RuleError, type CostResult, type OpRule, type RuleContext, type RuleTable, type SubgraphRun } from '../types';
-import { input, normAxis } from './util';
+import { input, join, normAxis } from './util';
 
 function body(ctx: RuleContext, attr: string): Graph {
   const a = ctx.node.attrs[attr];
@@ -12,13 +12,6 @@ function body(ctx: RuleContext, attr: string): Graph {
 function run(ctx: RuleContext, g: Graph, inputs: (TensorType | undefined)[]): SubgraphRun {
   if (!ctx.runSubgraph) throw new RuleError('subgraphs cannot be analysed here');
   return ctx.runSubgraph(g, inputs);
-}
-
-/** Where two types disagree, the dim becomes unknown (a branch or an iteration changes it). */
-function join(a: TensorType | undefined, b: TensorType | undefined): TensorType | undefined {
-  if (!a || !b) return a ?? b;
-  if (!a.shape || !b.shape || a.shape.length !== b.shape.length) return { dtype: a.dtype };
-  return { dtype: a.dtype, shape: a.shape.map((d, i) => (dimEq(d, b.shape![i]) ? d : unknownDim())) };
 }
 
 function scaledCost(r: SubgraphRun, times: Dim, notes: string[] = []): CostResult {
@@ -62,7 +55,12 @@ const loop: OpRule = {
   shape: (ctx) => {
     const { r, trips, n } = loopRun(ctx);
     const outs: TensorType[] = [];
-    for (let i = 0; i < n; i++) outs.push(join(ctx.inputs[2 + i], r.outputs[1 + i]) ?? { dtype: 'unknown' });
+    for (let i = 0; i < n; i++) {
+      const init = ctx.inputs[2 + i];
+      const after = r.outputs[1 + i];
+      // An optional initial value may enter a body that yields its element type: the body's type is the output's.
+      outs.push((init && after && init.container !== after.container ? after : join(init, after)) ?? { dtype: 'unknown' });
+    }
     for (const s of r.outputs.slice(1 + n)) outs.push(s?.shape ? { dtype: s.dtype, shape: [trips ?? unknownDim(), ...s.shape] } : { dtype: s?.dtype ?? 'unknown' });
     return { outputs: outs };
   },

@@ -12,6 +12,7 @@ import { RNN_RULES } from './rnn';
 import { SHAPE_RULES } from './shapeOps';
 import { MICROSOFT_RULES } from './microsoft';
 import { LOSS_RULES } from './loss';
+import { SEQUENCE_RULES } from './sequence';
 
 /** The standard ONNX op table (domain '' / ai.onnx), one entry per op type. */
 export const ONNX_RULES: RuleTable = {
@@ -27,6 +28,7 @@ export const ONNX_RULES: RuleTable = {
   ...CONTROL_RULES,
   ...ATTENTION_RULES,
   ...LOSS_RULES,
+  ...SEQUENCE_RULES,
   // onnxruntime registers these fused ops in the ONNX domain.
   SimplifiedLayerNormalization: MICROSOFT_RULES.SimplifiedLayerNormalization,
   SkipSimplifiedLayerNormalization: MICROSOFT_RULES.SkipSimplifiedLayerNormalization,
