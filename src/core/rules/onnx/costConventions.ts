@@ -49,6 +49,11 @@
  *   SoftmaxCrossEntropyLoss                     5 per score element + per target: 1, +1 weight, +1 reduction
  *   NegativeLogLikelihoodLoss                   per target: 1, +1 weight, +1 reduction
  *   Adagrad / Momentum / Adam                   8 / 6 / 14 per element of each optimized tensor
+ *   DFT / STFT                                  5·N·log2(N) per transform (+ N per windowed frame)
+ *   Blackman/Hamming/HannWindow, MelWeightMatrix  4 per output element
+ *   StringNormalizer                            1 per input string; TfIdfVectorizer 1 per input element per n-gram length
+ *   Unique                                      log2(n) comparisons per input element (a sort)
+ *   MaxUnpool                                   1 per input element (a scatter)
  *   Gradient                                    not costed (a backward pass the op does not describe)
  *   GridSample 8; RoiAlign 8 * sampling_ratio^2; Det 2 * n^3/3 per matrix
  *   com.microsoft: Gelu 5, BiasGelu 6, FastGelu 8, SkipLayerNormalization 1 + 5 + affine terms,
@@ -95,4 +100,11 @@ export const QUANT_FLOPS = 2;
  * Momentum (and Nesterov): G + norm·X, V = a·V + b·G, X -= r·V (Nesterov one more) = 6;
  * Adam: G + norm·X, V = a·V + (1-a)·G, H = b·H + (1-b)·G², sqrt, + eps, bias corrections, divide, X -= r·update = 14.
  */
+/** FFT (DFT, STFT): 5·N·log2(N) FLOPs per transform of length N. */
+export const FFT_FLOPS_PER_POINT_LOG2 = 5;
+/** Window functions and mel weights: a cosine sum or a triangle, about 4 operations per value. */
+export const WINDOW_FLOPS = 4;
+/** TfIdfVectorizer: one hash lookup per n-gram start per n; StringNormalizer: one pass per string. */
+export const TEXT_FLOPS = 1;
+
 export const OPTIMIZER_FLOPS = { Adagrad: 8, Momentum: 6, Adam: 14 } as const;

@@ -13,6 +13,9 @@ import { SHAPE_RULES } from './shapeOps';
 import { MICROSOFT_RULES } from './microsoft';
 import { LOSS_RULES } from './loss';
 import { SEQUENCE_RULES } from './sequence';
+import { SIGNAL_RULES } from './signal';
+import { TEXT_RULES } from './text';
+import { UNIQUE_RULES } from './unique';
 
 /** The standard ONNX op table (domain '' / ai.onnx), one entry per op type. */
 export const ONNX_RULES: RuleTable = {
@@ -29,6 +32,9 @@ export const ONNX_RULES: RuleTable = {
   ...ATTENTION_RULES,
   ...LOSS_RULES,
   ...SEQUENCE_RULES,
+  ...SIGNAL_RULES,
+  ...TEXT_RULES,
+  ...UNIQUE_RULES,
   // onnxruntime registers these fused ops in the ONNX domain.
   SimplifiedLayerNormalization: MICROSOFT_RULES.SimplifiedLayerNormalization,
   SkipSimplifiedLayerNormalization: MICROSOFT_RULES.SkipSimplifiedLayerNormalization,
