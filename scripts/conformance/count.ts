@@ -3,7 +3,7 @@
  * Prints ModelLens's and ONNX's infer_shapes counts on the ONNX conformance models (libonnx-testdata),
  * both with the declared output types stripped; --list prints the outputs with that verdict (--onnx: ONNX's).
  */
-import { countsLine, runSuite } from './harness';
+import { countsLine, lostToOnnx, runSuite } from './harness';
 
 const args = process.argv.slice(2);
 const list = args.includes('--list') ? args[args.indexOf('--list') + 1] : undefined;
@@ -15,8 +15,8 @@ const both = rep.results.filter((r, i) => r.verdict === 'exact' && rep.onnxResul
 const onlyUs = rep.results.filter((r, i) => r.verdict === 'exact' && rep.onnxResults[i]?.verdict !== 'exact').length;
 const onlyOnnx = rep.results.filter((r, i) => r.verdict !== 'exact' && rep.onnxResults[i]?.verdict === 'exact').length;
 console.log(`exact in both ${both}; only ModelLens ${onlyUs}; only ONNX ${onlyOnnx}`);
-const lostRank = rep.results.filter((r, i) => r.verdict === 'unknown' && !r.rankKnown && rep.onnxResults[i]?.rankKnown).length;
-const lostDtype = rep.results.filter((r, i) => r.verdict === 'unknown' && !r.dtypeKnown && rep.onnxResults[i]?.dtypeKnown).length;
+const lostRank = lostToOnnx(rep, 'rankKnown').length;
+const lostDtype = lostToOnnx(rep, 'dtypeKnown').length;
 console.log(`unknown outputs where ONNX gives the rank and ModelLens does not: ${lostRank}; the dtype: ${lostDtype}`);
 console.log(`rule failures (JavaScript errors inside rules): ${rep.ruleFailures.length}`);
 console.log(`outputs whose declared type in the file disagrees with the reference: ${rep.declaredWrong.length}`);
@@ -29,3 +29,4 @@ if (list) {
   if (list === 'failures') for (const f of rep.ruleFailures) console.log(`  ${f.model} ${f.node}: ${f.reason}`);
   if (list === 'declared') for (const f of rep.declaredWrong) console.log(`  ${f.model} ${f.output}: ${f.detail}`);
 }
+if (list === 'lostrank') for (const r of lostToOnnx(rep, 'rankKnown')) console.log(`  ${r.model} ${r.output}`);

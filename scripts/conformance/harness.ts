@@ -338,6 +338,14 @@ export function foldedOutputs(model: Model): (ConstValue | undefined)[] {
   }
 }
 
+/** Outputs ModelLens leaves without the dtype / rank where ONNX gives it (and is not wrong). */
+export function lostToOnnx(rep: SuiteReport, what: 'rankKnown' | 'dtypeKnown'): OutputResult[] {
+  return rep.results.filter((r, i) => {
+    const o = rep.onnxResults[i];
+    return r.verdict !== 'exact' && !r[what] && o && o.verdict !== 'wrong' && o.verdict !== 'exception' && o[what];
+  });
+}
+
 export function countsLine(label: string, c: Counts): string {
   return `${label}: ${c.outputs} outputs: ${c.exact} exact, ${c.unknown} unknown (dtype given ${c.unknownWithDtype}, rank given ${c.unknownWithRank}), ${c.wrong} wrong, ${c.exceptions} exceptions`;
 }

@@ -77,6 +77,6 @@ export interface AnalysisDetails {
   opsets?: Record<string, number>;
   producer?: string;
   warnings: string[];
-  /** Values whose inferred shape disagrees with the shape the file declares (the declared one is used). */
-  shapeConflicts?: { value: string; declared: string; inferred: string }[];
+  /** Values whose inferred shape disagrees with the shape the file declares, and which one is used. */
+  shapeConflicts?: { value: string; declared: string; inferred: string; used: 'declared' | 'inferred' }[];
 }
