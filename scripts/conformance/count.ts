@@ -3,7 +3,7 @@
  * Prints ModelLens's and ONNX's infer_shapes counts on the ONNX conformance models (libonnx-testdata),
  * both with the declared output types stripped; --list prints the outputs with that verdict (--onnx: ONNX's).
  */
-import { countsLine, lostToOnnx, runSuite } from './harness';
+import { checkFolds, countsLine, lostToOnnx, runSuite } from './harness';
 
 const args = process.argv.slice(2);
 const list = args.includes('--list') ? args[args.indexOf('--list') + 1] : undefined;
@@ -30,3 +30,8 @@ if (list) {
   if (list === 'declared') for (const f of rep.declaredWrong) console.log(`  ${f.model} ${f.output}: ${f.detail}`);
 }
 if (list === 'lostrank') for (const r of lostToOnnx(rep, 'rankKnown')) console.log(`  ${r.model} ${r.output}`);
+const folds = checkFolds();
+console.log(`outputs ModelLens folds to values: ${folds.length}, equal to the reference: ${folds.filter((f) => f.ok).length}`);
+const fed = checkFolds(true);
+console.log(`with the test inputs given as values: ${fed.length} folded, equal to the reference: ${fed.filter((f) => f.ok).length}`);
+if (list === 'folds') for (const f of [...folds, ...fed]) if (!f.ok) console.log(`  ${f.model} ${f.output}: ${f.detail}`);

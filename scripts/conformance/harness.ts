@@ -11,7 +11,7 @@ import path from 'node:path';
 import * as pb from 'protobufjs/minimal';
 import { analyzeModel } from '../../src/core/analysis/analyze';
 import type { Container, Model, TensorType, ValueInfo } from '../../src/core/ir/graph';
-import type { DType } from '../../src/core/ir/dtype';
+import { isFloatType, type DType } from '../../src/core/ir/dtype';
 import { readOnnxSync } from '../../src/core/formats/onnx/reader';
 import { dtypeFromOnnx } from '../../src/core/formats/onnx/dtypes';
 import { onnx } from '../../src/core/formats/onnx/schema/onnx';
@@ -19,6 +19,7 @@ import { decode } from '../../src/core/rules/tensorValues';
 import { inferGraph, type EngineEnv } from '../../src/core/rules/engine';
 import { ConstReader } from '../../src/core/rules/tensorValues';
 import type { ConstValue } from '../../src/core/rules/types';
+import { MAX_VALUE_ELEMS } from '../../src/core/rules/onnx/util';
 
 export const TESTDATA = process.env.MODELLENS_ONNX_TESTDATA ?? '/usr/share/libonnx-testdata/data';
 export const SUITES = ['node', 'pytorch-converted', 'pytorch-operator', 'simple'];
@@ -327,15 +328,31 @@ export function runSuite(opts: { onnx?: boolean } = {}): SuiteReport {
   return rep;
 }
 
-/** Values ModelLens folds for the main graph's outputs (the engine's constant propagation), per output. */
-export function foldedOutputs(model: Model): (ConstValue | undefined)[] {
+/**
+ * Values ModelLens folds for the main graph's outputs (the engine's constant propagation), per output;
+ * with `inputs`, the graph inputs are given those values (the test's input_*.pb), as shape subgraphs
+ * get theirs from Shape and constants.
+ */
+export function foldedOutputs(model: Model, inputs?: (ConstValue | undefined)[]): (ConstValue | undefined)[] {
   const consts = new ConstReader();
   const env: EngineEnv = { opsets: model.opsets, consts, warnings: new Set(), declare: (t) => t };
   try {
-    return inferGraph(model.graph, env, model.graph.inputs).outputValues;
+    return inferGraph(model.graph, env, model.graph.inputs, inputs).outputValues;
   } finally {
     consts.close();
   }
+}
+
+/** The test's input values (input_*.pb) for plain numeric tensor inputs of at most MAX_VALUE_ELEMS elements. */
+export function inputValues(c: ModelCase): (ConstValue | undefined)[] {
+  const dir = path.join(path.dirname(c.file), 'test_data_set_0');
+  return c.model!.graph.inputs.map((vi, i) => {
+    const f = path.join(dir, `input_${i}.pb`);
+    if (vi.container || !existsSync(f)) return undefined;
+    const r = readReference(f, vi);
+    if (!r.values || !r.type.shape || r.values.length > MAX_VALUE_ELEMS) return undefined;
+    return { dtype: r.type.dtype, dims: r.type.shape as number[], values: r.values };
+  });
 }
 
 /** Outputs ModelLens leaves without the dtype / rank where ONNX gives it (and is not wrong). */
@@ -344,6 +361,60 @@ export function lostToOnnx(rep: SuiteReport, what: 'rankKnown' | 'dtypeKnown'): 
     const o = rep.onnxResults[i];
     return r.verdict !== 'exact' && !r[what] && o && o.verdict !== 'wrong' && o.verdict !== 'exception' && o[what];
   });
+}
+
+export interface FoldCheck {
+  model: string;
+  output: string;
+  ok: boolean;
+  detail?: string;
+}
+
+/**
+ * ONNX 1.12's test data casts float32 to bfloat16 by truncation; onnxruntime and the current Cast spec
+ * round to nearest even (onnx/onnx#3876, #5004), which ModelLens follows. The two differ by at most one
+ * bfloat16 step towards zero: accepted for bfloat16 outputs only.
+ */
+function bf16Truncated(a: number, b: number, dtype: DType): boolean {
+  if (dtype !== 'bfloat16' || Math.sign(a) !== Math.sign(b) || Math.abs(a) < Math.abs(b)) return false;
+  const step = 2 ** (Math.floor(Math.log2(Math.abs(b))) - 7);
+  return Math.abs(a) - Math.abs(b) <= step;
+}
+
+/** Whether a folded value equals the reference: same dims, equal elements (float32 rounding tolerated for floats). */
+function sameValues(v: ConstValue, ref: RefOutput): string | undefined {
+  const want = ref.type.shape;
+  if (!want || v.dims.length !== want.length || v.dims.some((d, i) => d !== want[i])) return `dims [${v.dims.join(', ')}] instead of [${want?.join(', ')}]`;
+  if (!ref.values) return 'the reference values cannot be read';
+  const float = isFloatType(ref.type.dtype);
+  for (let i = 0; i < ref.values.length; i++) {
+    const a = v.values[i];
+    const b = ref.values[i];
+    if (typeof a !== 'number') return `element ${i} is symbolic (${String(a)})`;
+    const same = a === b || (Number.isNaN(b) ? Number.isNaN(a) : float && (Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b)) || bf16Truncated(a, b, ref.type.dtype)));
+    if (!same) return `element ${i} is ${a} instead of ${b}`;
+  }
+  return undefined;
+}
+
+/**
+ * Every main-graph output whose value ModelLens folds, compared with the reference output: as the file
+ * stands (`fed` false), and with the graph inputs given the test's input values (`fed` true).
+ */
+export function checkFolds(fed = false): FoldCheck[] {
+  const out: FoldCheck[] = [];
+  for (const file of listModels()) {
+    const c = loadCase(file);
+    if (!c.model) continue;
+    const folded = foldedOutputs(c.model, fed ? inputValues(c) : undefined);
+    folded.forEach((v, i) => {
+      const ref = c.refs[i];
+      if (!v || !ref || ref.type.container) return;
+      const detail = sameValues(v, ref);
+      out.push({ model: shortName(file), output: c.declared[i].name, ok: !detail, detail });
+    });
+  }
+  return out;
 }
 
 export function countsLine(label: string, c: Counts): string {

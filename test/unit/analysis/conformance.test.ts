@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { countsLine, lostToOnnx, runSuite, type SuiteReport } from '../../../scripts/conformance/harness';
+import { checkFolds, countsLine, lostToOnnx, runSuite, type SuiteReport } from '../../../scripts/conformance/harness';
 
 /**
  * ONNX's backend conformance models (Debian libonnx-testdata, installed by scripts/test-deps.sh), with
@@ -18,6 +18,15 @@ describe('ONNX conformance models (libonnx-testdata)', function () {
     console.log(`      ${countsLine('ModelLens', rep.modellens)}`);
     console.log(`      ${countsLine('ONNX infer_shapes', rep.onnx)}`);
   
+  it('every output ModelLens folds equals the reference output, as the file stands and with the test inputs given as values', () => {
+    const plain = checkFolds(false);
+    const fed = checkFolds(true);
+    console.log(`      folded: ${plain.length} outputs as the files stand, ${fed.length} with the test inputs given`);
+    assert.deepEqual([...plain, ...fed].filter((f) => !f.ok).map((f) => `${f.model} ${f.output}: ${f.detail}`), []);
+    // Folding is checked on many ops, not on a handful (Max/Min of 3, Mod fmod, Round, Cast, Slice, Gather...).
+    assert.ok(fed.length >= 300, `only ${fed.length} outputs folded with the test inputs given`);
+  });
+
   it('where a dim stays unknown, the dtype and the rank are still given wherever ONNX gives them', () => {
     assert.deepEqual(lostToOnnx(rep, 'dtypeKnown').map((r) => `${r.model} ${r.output}`), []);
     assert.deepEqual(lostToOnnx(rep, 'rankKnown').map((r) => `${r.model} ${r.output}`), []);
@@ -28,6 +37,15 @@ describe('ONNX conformance models (libonnx-testdata)', function () {
     assert.ok(rep.models >= 1000, `only ${rep.models} conformance models found`);
     assert.ok(rep.modellens.outputs >= 1200, `only ${rep.modellens.outputs} reference outputs`);
   
+  it('every output ModelLens folds equals the reference output, as the file stands and with the test inputs given as values', () => {
+    const plain = checkFolds(false);
+    const fed = checkFolds(true);
+    console.log(`      folded: ${plain.length} outputs as the files stand, ${fed.length} with the test inputs given`);
+    assert.deepEqual([...plain, ...fed].filter((f) => !f.ok).map((f) => `${f.model} ${f.output}: ${f.detail}`), []);
+    // Folding is checked on many ops, not on a handful (Max/Min of 3, Mod fmod, Round, Cast, Slice, Gather...).
+    assert.ok(fed.length >= 300, `only ${fed.length} outputs folded with the test inputs given`);
+  });
+
   it('where a dim stays unknown, the dtype and the rank are still given wherever ONNX gives them', () => {
     assert.deepEqual(lostToOnnx(rep, 'dtypeKnown').map((r) => `${r.model} ${r.output}`), []);
     assert.deepEqual(lostToOnnx(rep, 'rankKnown').map((r) => `${r.model} ${r.output}`), []);
@@ -39,6 +57,15 @@ describe('ONNX conformance models (libonnx-testdata)', function () {
     assert.deepEqual(bad.map((r) => `${r.model} ${r.output}: ${r.verdict} ${r.detail ?? ''}`), []);
     assert.deepEqual(rep.ruleFailures.map((f) => `${f.model} ${f.node}: ${f.reason}`), []);
   
+  it('every output ModelLens folds equals the reference output, as the file stands and with the test inputs given as values', () => {
+    const plain = checkFolds(false);
+    const fed = checkFolds(true);
+    console.log(`      folded: ${plain.length} outputs as the files stand, ${fed.length} with the test inputs given`);
+    assert.deepEqual([...plain, ...fed].filter((f) => !f.ok).map((f) => `${f.model} ${f.output}: ${f.detail}`), []);
+    // Folding is checked on many ops, not on a handful (Max/Min of 3, Mod fmod, Round, Cast, Slice, Gather...).
+    assert.ok(fed.length >= 300, `only ${fed.length} outputs folded with the test inputs given`);
+  });
+
   it('where a dim stays unknown, the dtype and the rank are still given wherever ONNX gives them', () => {
     assert.deepEqual(lostToOnnx(rep, 'dtypeKnown').map((r) => `${r.model} ${r.output}`), []);
     assert.deepEqual(lostToOnnx(rep, 'rankKnown').map((r) => `${r.model} ${r.output}`), []);
@@ -49,11 +76,29 @@ describe('ONNX conformance models (libonnx-testdata)', function () {
     assert.ok(rep.modellens.exact >= MIN_EXACT, countsLine('ModelLens', rep.modellens));
     assert.ok(rep.modellens.exact >= rep.onnx.exact, `${countsLine('ModelLens', rep.modellens)}; ${countsLine('ONNX', rep.onnx)}`);
   
+  it('every output ModelLens folds equals the reference output, as the file stands and with the test inputs given as values', () => {
+    const plain = checkFolds(false);
+    const fed = checkFolds(true);
+    console.log(`      folded: ${plain.length} outputs as the files stand, ${fed.length} with the test inputs given`);
+    assert.deepEqual([...plain, ...fed].filter((f) => !f.ok).map((f) => `${f.model} ${f.output}: ${f.detail}`), []);
+    // Folding is checked on many ops, not on a handful (Max/Min of 3, Mod fmod, Round, Cast, Slice, Gather...).
+    assert.ok(fed.length >= 300, `only ${fed.length} outputs folded with the test inputs given`);
+  });
+
   it('where a dim stays unknown, the dtype and the rank are still given wherever ONNX gives them', () => {
     assert.deepEqual(lostToOnnx(rep, 'dtypeKnown').map((r) => `${r.model} ${r.output}`), []);
     assert.deepEqual(lostToOnnx(rep, 'rankKnown').map((r) => `${r.model} ${r.output}`), []);
   });
 });
+
+  it('every output ModelLens folds equals the reference output, as the file stands and with the test inputs given as values', () => {
+    const plain = checkFolds(false);
+    const fed = checkFolds(true);
+    console.log(`      folded: ${plain.length} outputs as the files stand, ${fed.length} with the test inputs given`);
+    assert.deepEqual([...plain, ...fed].filter((f) => !f.ok).map((f) => `${f.model} ${f.output}: ${f.detail}`), []);
+    // Folding is checked on many ops, not on a handful (Max/Min of 3, Mod fmod, Round, Cast, Slice, Gather...).
+    assert.ok(fed.length >= 300, `only ${fed.length} outputs folded with the test inputs given`);
+  });
 
   it('where a dim stays unknown, the dtype and the rank are still given wherever ONNX gives them', () => {
     assert.deepEqual(lostToOnnx(rep, 'dtypeKnown').map((r) => `${r.model} ${r.output}`), []);

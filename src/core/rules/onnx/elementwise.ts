@@ -107,11 +107,14 @@ function unary(op: string, perElem: number): OpRule {
 
 const castTo = (dt: DType): Fn => ([a]) => roundTo(typeof a === 'number' && dt === 'bool' ? (a ? 1 : 0) : a, dt);
 
+/** Values are folded between numeric types only (a string's value is not held). */
+const numericValue = (v: ConstValue | undefined, from: DType, to: DType) => (v && from !== 'string' && to !== 'string' ? v : undefined);
+
 const cast: OpRule = {
   shape: (ctx) => {
     const x = input(ctx, 0);
     const dtype = dtypeFromOnnxCode(attrInt(ctx.node, 'to', 1));
-    const v = ctx.values[0];
+    const v = numericValue(ctx.values[0], x.dtype, dtype);
     return { outputs: [{ dtype, shape: x.shape }], values: [v ? mapValues([v], v.dims, dtype, (xs) => castTo(dtype)(xs, dtype)) : undefined] };
   },
   cost: () => ({ macs: 0, flops: 0 }),
@@ -121,7 +124,7 @@ const castLike: OpRule = {
   shape: (ctx) => {
     const x = input(ctx, 0);
     const dtype = ctx.inputs[1]?.dtype ?? 'unknown';
-    const v = ctx.values[0];
+    const v = numericValue(ctx.values[0], x.dtype, dtype);
     return { outputs: [{ dtype, shape: x.shape }], values: [v ? mapValues([v], v.dims, dtype, (xs) => castTo(dtype)(xs, dtype)) : undefined] };
   },
   cost: () => ({ macs: 0, flops: 0 }),
