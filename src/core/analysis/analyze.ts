@@ -48,6 +48,10 @@ export function analyzeModel(model: Model, opts: AnalyzeOptions = {}): Analysis 
   for (const r of run.nodes) {
     const n = r.node;
     const w = weights.take(n);
+    // Models held in attributes (ai.onnx.ml trees, linear and SVM coefficients) are parameters too.
+    const attrParams = r.cost?.attributeParams ?? 0;
+    w.params += attrParams;
+    weights.params += attrParams;
     constants += constantElements(n);
     const layer = toLayer(r, w.params, w.bytes);
     layers.push(layer);

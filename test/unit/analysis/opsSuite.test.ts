@@ -169,4 +169,27 @@ describe('ONNX rules for the conformance suite', () => {
     const mu = one('MaxUnpool', ['x', 'i'], [vi('x', 'float32', [1, 1, 2, 2]), vi('i', 'int64', [1, 1, 2, 2])], [], { kernel_shape: ints([2, 2]), strides: ints([2, 2]) });
     assert.deepEqual(mu.a.outputs[0].shape, [1, 1, 4, 4]);
   });
+
+  it('ai.onnx.ml: linear and tree models; their attributes are the parameters; trees cost comparisons per sample', () => {
+    const ml = (op: string, attrs: Record<string, Attribute>, nOut: number) =>
+      run([{ ...node(op, ['x'], Array.from({ length: nOut }, (_, i) => `y${i}`), attrs), domain: 'ai.onnx.ml' }], [vi('x', 'float32', [10, 4])], Array.from({ length: nOut }, (_, i) => `y${i}`), [], 17, undefined, { 'ai.onnx.ml': 3 }).a;
+    const floats = (value: number[]): Attribute => ({ kind: 'floats', value });
+    const lin = ml('LinearClassifier', { coefficients: floats(new Array(12).fill(0.5)), intercepts: floats([0, 0, 0]), classlabels_ints: ints([0, 1, 2]) }, 2);
+    assert.deepEqual(lin.outputs.map((o) => [o.dtype, o.shape]), [['int64', [10]], ['float32', [10, 3]]]);
+    assert.equal(lin.totals.macs, 10 * 4 * 3);
+    assert.equal(lin.totals.params, 12 + 3);
+    // Tree 0: node 0 -> leaf 1 | node 2 -> leaves 3, 4 (depth 2). Tree 1: node 0 -> leaves 1, 2 (depth 1).
+    const tree = ml('TreeEnsembleClassifier', {
+      nodes_treeids: ints([0, 0, 0, 0, 0, 1, 1, 1]), nodes_nodeids: ints([0, 1, 2, 3, 4, 0, 1, 2]),
+      nodes_modes: { kind: 'strings', value: ['BRANCH_LEQ', 'LEAF', 'BRANCH_LEQ', 'LEAF', 'LEAF', 'BRANCH_LEQ', 'LEAF', 'LEAF'] },
+      nodes_truenodeids: ints([1, 0, 3, 0, 0, 1, 0, 0]), nodes_falsenodeids: ints([2, 0, 4, 0, 0, 2, 0, 0]),
+      nodes_featureids: ints([0, 0, 1, 0, 0, 2, 0, 0]), nodes_values: floats([0.5, 0, 1.5, 0, 0, 2.5, 0, 0]),
+      class_ids: ints([0, 1, 0, 1, 0]), class_treeids: ints([0, 0, 0, 1, 1]), class_nodeids: ints([1, 3, 4, 1, 2]), class_weights: floats([1, 1, 1, 1, 1]),
+      classlabels_strings: { kind: 'strings', value: ['a', 'b'] },
+    }, 2);
+    assert.deepEqual(tree.outputs.map((o) => [o.dtype, o.shape]), [['string', [10]], ['float32', [10, 2]]]);
+    assert.equal(tree.totals.flops, 10 * ((2 + 1) + 2 * 1), 'per sample: 3 comparisons, one add per tree');
+    assert.equal(tree.totals.params, 8 + 5, 'thresholds (nodes_values) and leaf weights');
+    assert.deepEqual(tree.notCosted, []);
+  });
 });

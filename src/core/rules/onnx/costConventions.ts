@@ -54,6 +54,12 @@
  *   StringNormalizer                            1 per input string; TfIdfVectorizer 1 per input element per n-gram length
  *   Unique                                      log2(n) comparisons per input element (a sort)
  *   MaxUnpool                                   1 per input element (a scatter)
+ *   ai.onnx.ml: LinearClassifier/Regressor  MACs N·C·E (+ intercept, post_transform 4 per score)
+ *     SVMClassifier/Regressor               MACs N·(S·C + S·E) with S support vectors (linear: N·C·E)
+ *     TreeEnsemble*                         FLOPs N·(sum of tree depths + trees·targets): comparisons per sample
+ *     Normalizer 3, Scaler 2, Binarizer/Imputer/LabelEncoder/CategoryMapper 1 per element; others 0
+ *     params: the attributes holding the model (coefficients, intercepts, support vectors, tree
+ *     thresholds and leaf weights), counted as the node's parameters
  *   Gradient                                    not costed (a backward pass the op does not describe)
  *   GridSample 8; RoiAlign 8 * sampling_ratio^2; Det 2 * n^3/3 per matrix
  *   com.microsoft: Gelu 5, BiasGelu 6, FastGelu 8, SkipLayerNormalization 1 + 5 + affine terms,
@@ -106,5 +112,8 @@ export const FFT_FLOPS_PER_POINT_LOG2 = 5;
 export const WINDOW_FLOPS = 4;
 /** TfIdfVectorizer: one hash lookup per n-gram start per n; StringNormalizer: one pass per string. */
 export const TEXT_FLOPS = 1;
+
+/** ai.onnx.ml: a post_transform (softmax / logistic) per score, a norm per element (L1/L2/max). */
+export const ML_FLOPS = { postTransform: 4, normalizer: 3 } as const;
 
 export const OPTIMIZER_FLOPS = { Adagrad: 8, Momentum: 6, Adam: 14 } as const;
