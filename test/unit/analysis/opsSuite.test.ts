@@ -192,4 +192,26 @@ describe('ONNX rules for the conformance suite', () => {
     assert.equal(tree.totals.params, 8 + 5, 'thresholds (nodes_values) and leaf weights');
     assert.deepEqual(tree.notCosted, []);
   });
+
+  it('ops of opsets 18-24: Col2Im, CenterCropPad, DeformConv, AffineGrid, string ops, TensorScatter, Swish, Multinomial', () => {
+    const c2i = one('Col2Im', ['x', 'img', 'blk'], [vi('x', 'float32', [1, 12, 9])], [tensor('img', 'int64', [2], [5, 5]), tensor('blk', 'int64', [2], [2, 2])], {}, 18);
+    assert.deepEqual(c2i.a.outputs[0].shape, [1, 3, 5, 5]);
+    const ccp = one('CenterCropPad', ['x', 's'], [vi('x', 'float32', [20, 10, 3])], [tensor('s', 'int64', [2], [10, 20])], { axes: ints([0, 1]) }, 18);
+    assert.deepEqual(ccp.a.outputs[0].shape, [10, 20, 3]);
+    const dc = one('DeformConv', ['x', 'w', 'off'], [vi('x', 'float32', [1, 2, 5, 5]), vi('off', 'float32', [1, 18, 3, 3])], [tensor('w', 'float32', [4, 2, 3, 3])], {}, 19);
+    assert.deepEqual(dc.a.outputs[0].shape, [1, 4, 3, 3]);
+    assert.equal(dc.a.totals.macs, 36 * 18, 'Conv MACs: out elements x C_in x kernel');
+    const ag = one('AffineGrid', ['t', 's'], [vi('t', 'float32', [2, 2, 3])], [tensor('s', 'int64', [4], [2, 3, 4, 5])], {}, 20);
+    assert.deepEqual(ag.a.outputs[0].shape, [2, 4, 5, 2]);
+    const sc = one('StringConcat', ['a', 'b'], [vi('a', 'string', [3, 1]), vi('b', 'string', [4])], [], {}, 20);
+    assert.deepEqual([sc.a.outputs[0].dtype, sc.a.outputs[0].shape], ['string', [3, 4]]);
+    const ss = one('StringSplit', ['a'], [vi('a', 'string', [3])], [], {}, 20, 2);
+    assert.deepEqual([ss.a.outputs[0].shape!.length, ss.a.outputs[1].dtype, ss.a.outputs[1].shape], [2, 'int64', [3]]);
+    const ts = one('TensorScatter', ['cache', 'upd', 'idx'], [vi('cache', 'float16', [2, 8, 16, 4]), vi('upd', 'float16', [2, 8, 1, 4]), vi('idx', 'int64', [2])], [], {}, 24);
+    assert.deepEqual([ts.a.outputs[0].dtype, ts.a.outputs[0].shape], ['float16', [2, 8, 16, 4]]);
+    const sw = one('Swish', ['x'], [vi('x', 'float32', [2, 3])], [], {}, 24);
+    assert.equal(sw.a.totals.flops, 5 * 6);
+    const mn = one('Multinomial', ['x'], [vi('x', 'float32', [4, 10])], [], { sample_size: int(3) }, 7);
+    assert.deepEqual([mn.a.outputs[0].dtype, mn.a.outputs[0].shape], ['int32', [4, 3]]);
+  });
 });

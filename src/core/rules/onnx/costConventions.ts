@@ -60,6 +60,9 @@
  *     Normalizer 3, Scaler 2, Binarizer/Imputer/LabelEncoder/CategoryMapper 1 per element; others 0
  *     params: the attributes holding the model (coefficients, intercepts, support vectors, tree
  *     thresholds and leaf weights), counted as the node's parameters
+ *   Col2Im 1 per input element; DeformConv: Conv MACs + 8 per sampled tap; AffineGrid 2·d·(d+1) per point;
+ *   ImageDecoder 1 per output element; StringConcat/RegexFullMatch/StringSplit 1 per string;
+ *   TensorScatter 0 (data movement); Swish 5; Multinomial sample_size·classes per batch row
  *   Gradient                                    not costed (a backward pass the op does not describe)
  *   GridSample 8; RoiAlign 8 * sampling_ratio^2; Det 2 * n^3/3 per matrix
  *   com.microsoft: Gelu 5, BiasGelu 6, FastGelu 8, SkipLayerNormalization 1 + 5 + affine terms,
@@ -81,7 +84,7 @@ export const UNARY_FLOPS: Record<string, number> = {
   LeakyRelu: 2, Shrink: 2, Clip: 2,
   HardSigmoid: 3, Elu: 3, Softplus: 3, Softsign: 3,
   Sigmoid: 4, HardSwish: 4, Selu: 4, Celu: 4,
-  Gelu: 5, Mish: 5,
+  Gelu: 5, Mish: 5, Swish: 5,
   Identity: 0, Dropout: 0, Cast: 0, CastLike: 0,
 };
 
@@ -115,5 +118,8 @@ export const TEXT_FLOPS = 1;
 
 /** ai.onnx.ml: a post_transform (softmax / logistic) per score, a norm per element (L1/L2/max). */
 export const ML_FLOPS = { postTransform: 4, normalizer: 3 } as const;
+
+/** Bilinear sampling of one value (GridSample, DeformConv taps). */
+export const GRID_SAMPLE_FLOPS = 8;
 
 export const OPTIMIZER_FLOPS = { Adagrad: 8, Momentum: 6, Adam: 14 } as const;

@@ -16,6 +16,7 @@ import { SEQUENCE_RULES } from './sequence';
 import { SIGNAL_RULES } from './signal';
 import { TEXT_RULES } from './text';
 import { UNIQUE_RULES } from './unique';
+import { IMAGE_RULES } from './image';
 
 /** The standard ONNX op table (domain '' / ai.onnx), one entry per op type. */
 export const ONNX_RULES: RuleTable = {
@@ -35,6 +36,7 @@ export const ONNX_RULES: RuleTable = {
   ...SIGNAL_RULES,
   ...TEXT_RULES,
   ...UNIQUE_RULES,
+  ...IMAGE_RULES,
   // onnxruntime registers these fused ops in the ONNX domain.
   SimplifiedLayerNormalization: MICROSOFT_RULES.SimplifiedLayerNormalization,
   SkipSimplifiedLayerNormalization: MICROSOFT_RULES.SkipSimplifiedLayerNormalization,

@@ -489,7 +489,20 @@ const det: OpRule = {
   },
 };
 
+/** Multinomial (opset 7): [batch, classes] -> [batch, sample_size] of `dtype` (int32 by default). */
+const multinomial: OpRule = {
+  shape: (ctx) => {
+    const x = input(ctx, 0);
+    return { outputs: [{ dtype: dtypeFromOnnxCode(attrInt(ctx.node, 'dtype', 6)), shape: [x.shape[0], attrInt(ctx.node, 'sample_size', 1)] }] };
+  },
+  // Each sample draws once and searches the cumulative distribution: about `classes` operations.
+  cost: (ctx, outs) => ({ macs: 0, flops: dimMul(numel(outs[0].shape!), input(ctx, 0).shape[1]) }),
+};
+
 export const SHAPE_RULES: RuleTable = {
+  Multinomial: multinomial,
+  // TensorScatter (opset 24): writes `update` into a copy of the cache at the given positions.
+  TensorScatter: likeData,
   NonMaxSuppression: nms,
   Compress: compress,
   GridSample: gridSample,

@@ -2,7 +2,7 @@ import { dimMul, unknownDim } from '../../ir/dim';
 import { attrInts } from '../../ir/graph';
 import { RuleError, type OpRule, type RuleTable } from '../types';
 import { TEXT_FLOPS } from './costConventions';
-import { input, numel } from './util';
+import { broadcast, input, numel, perElement } from './util';
 
 /**
  * StringNormalizer (opset 10): X [C] or [1, C] of strings. Removing stopwords changes C by an amount
@@ -39,7 +39,30 @@ const tfIdfVectorizer: OpRule = {
   },
 };
 
+/** String ops of opset 20: StringConcat broadcasts, RegexFullMatch maps, StringSplit adds an axis of unknown length. */
+const stringConcat: OpRule = {
+  shape: (ctx) => ({ outputs: [{ dtype: 'string', shape: broadcast([input(ctx, 0).shape, input(ctx, 1).shape]) }] }),
+  cost: (_ctx, outs) => perElement(outs, TEXT_FLOPS),
+};
+
+const regexFullMatch: OpRule = {
+  shape: (ctx) => ({ outputs: [{ dtype: 'bool', shape: input(ctx, 0).shape }] }),
+  cost: (_ctx, outs) => perElement(outs, TEXT_FLOPS),
+};
+
+const stringSplit: OpRule = {
+  shape: (ctx) => {
+    const x = input(ctx, 0);
+    // The number of pieces per string depends on the strings (maxsplit only bounds it).
+    return { outputs: [{ dtype: 'string', shape: [...x.shape, unknownDim()] }, { dtype: 'int64', shape: x.shape }] };
+  },
+  cost: (ctx) => ({ macs: 0, flops: dimMul(TEXT_FLOPS, numel(input(ctx, 0).shape)) }),
+};
+
 export const TEXT_RULES: RuleTable = {
   StringNormalizer: stringNormalizer,
   TfIdfVectorizer: tfIdfVectorizer,
+  StringConcat: stringConcat,
+  RegexFullMatch: regexFullMatch,
+  StringSplit: stringSplit,
 };
