@@ -13,7 +13,7 @@ import { analyzeModel } from '../../src/core/analysis/analyze';
 import type { Container, Model, TensorType, ValueInfo } from '../../src/core/ir/graph';
 import { isFloatType, type DType } from '../../src/core/ir/dtype';
 import { readOnnxSync } from '../../src/core/formats/onnx/reader';
-import { dtypeFromOnnx } from '../../src/core/formats/onnx/dtypes';
+import { dtypeFromOnnx } from '../../src/core/ir/onnxDtypes';
 import { onnx } from '../../src/core/formats/onnx/schema/onnx';
 import { decode } from '../../src/core/rules/tensorValues';
 import { inferGraph, type EngineEnv } from '../../src/core/rules/engine';
