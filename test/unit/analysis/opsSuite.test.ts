@@ -1,4 +1,9 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { readOnnxSync } from '../../../src/core/formats/onnx/reader';
+import { writeOnnx } from '../../../src/core/formats/onnx/writer';
 import { analyzeModel } from '../../../src/core/analysis/analyze';
 import type { Attribute, Graph, Node, ValueInfo } from '../../../src/core/ir/graph';
 import type { LazyTensor } from '../../../src/core/ir/tensor';
@@ -213,5 +218,22 @@ describe('ONNX rules for the conformance suite', () => {
     assert.equal(sw.a.totals.flops, 5 * 6);
     const mn = one('Multinomial', ['x'], [vi('x', 'float32', [4, 10])], [], { sample_size: int(3) }, 7);
     assert.deepEqual([mn.a.outputs[0].dtype, mn.a.outputs[0].shape], ['int32', [4, 3]]);
+  });
+
+  it('Resize 18+: keep_aspect_ratio_policy scales every listed axis by one ratio; DequantizeLinear 23+ output_dtype', () => {
+    const rz = (policy: string) => one('Resize', ['x', '', '', 'sz'], [vi('x', 'float32', [1, 3, 20, 40])], [tensor('sz', 'int64', [2], [10, 10])], { axes: ints([2, 3]), keep_aspect_ratio_policy: str(policy) }, 18).a.outputs[0].shape;
+    assert.deepEqual(rz('not_larger'), [1, 3, 5, 10], 'min(10/20, 10/40) = 0.25');
+    assert.deepEqual(rz('not_smaller'), [1, 3, 10, 20], 'max = 0.5');
+    assert.deepEqual(rz('stretch'), [1, 3, 10, 10]);
+    const dq = one('DequantizeLinear', ['q', 's'], [vi('q', 'int8', [4]), vi('s', 'float32', [])], [], { output_dtype: int(10) }, 23);
+    assert.equal(dq.a.outputs[0].dtype, 'float16');
+  });
+
+  it('the writer writes an inferred sequence / optional type the file did not have', async () => {
+    const g = graph([node('SequenceConstruct', ['a'], ['s']), node('Optional', ['s'], ['o'])], [vi('a', 'float32', [2])], [{ ...vi('s', 'float32', [2]), container: 'sequence' }, { ...vi('o', 'float32', [2]), container: 'optional-sequence' }]);
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'modellens-seq-')), 'seq.onnx');
+    await writeOnnx(model(g, 17), file);
+    const back = readOnnxSync(file).graph.outputs;
+    assert.deepEqual(back.map((o) => [o.container, o.dtype, o.shape]), [['sequence', 'float32', [2]], ['optional-sequence', 'float32', [2]]]);
   });
 });

@@ -32,6 +32,15 @@ function resizeShape(ctx: RuleContext): Dim[] {
     const v = ctx.values[3];
     if (!v) return unknownAxes();
     if (v.values.length) {
+      // Opset 18+: not_larger / not_smaller keep the aspect ratio with one scale, the min / max of sizes/input.
+      const policy = ctx.opset >= 18 ? attrString(ctx.node, 'keep_aspect_ratio_policy', 'stretch') : 'stretch';
+      const ins = axes.map((a) => shape[a]);
+      if (policy !== 'stretch' && v.values.every((d) => typeof d === 'number') && ins.every((d) => typeof d === 'number' && d > 0)) {
+        const ratios = axes.map((_, i) => (v.values[i] as number) / (ins[i] as number));
+        const s = policy === 'not_larger' ? Math.min(...ratios) : Math.max(...ratios);
+        axes.forEach((a, i) => (shape[a] = Math.round(s * (ins[i] as number))));
+        return shape;
+      }
       axes.forEach((a, i) => (shape[a] = v.values[i]));
       return shape;
     }
