@@ -236,4 +236,18 @@ describe('ONNX rules for the conformance suite', () => {
     const back = readOnnxSync(file).graph.outputs;
     assert.deepEqual(back.map((o) => [o.container, o.dtype, o.shape]), [['sequence', 'float32', [2]], ['optional-sequence', 'float32', [2]]]);
   });
+
+  it('hostile sizes allocate nothing: SplitToSequence of a 2^40 axis, a tree ensemble whose nodes share children', () => {
+    const big = one('SplitToSequence', ['x'], [vi('x', 'float32', [2 ** 40, 2])], [], { keepdims: int(0) });
+    assert.deepEqual([big.a.outputs[0].container, big.a.outputs[0].shape], ['sequence', [2]]);
+    // 40 levels, each node's two branches pointing at the same next node: 2^40 paths, 40 nodes.
+    const n = 40;
+    const attrs: Record<string, Attribute> = {
+      tree_roots: ints([0]), nodes_truenodeids: ints(Array.from({ length: n }, (_, i) => Math.min(i + 1, n - 1))), nodes_falsenodeids: ints(Array.from({ length: n }, (_, i) => Math.min(i + 1, n - 1))),
+      nodes_trueleafs: ints(Array.from({ length: n }, (_, i) => (i === n - 1 ? 1 : 0))), nodes_falseleafs: ints(Array.from({ length: n }, (_, i) => (i === n - 1 ? 1 : 0))),
+      n_targets: int(1),
+    };
+    const tree = run([{ ...node('TreeEnsemble', ['x'], ['y'], attrs), domain: 'ai.onnx.ml' }], [vi('x', 'float32', [1, 3])], ['y'], [], 17, undefined, { 'ai.onnx.ml': 5 });
+    assert.equal(tree.a.totals.flops, n + 1, 'depth 40 plus one add');
+  });
 });

@@ -160,11 +160,17 @@ const treeEnsemble: OpRule = {
     const no = attrInts(n, 'nodes_falsenodeids') ?? [];
     const yesLeaf = attrInts(n, 'nodes_trueleafs') ?? [];
     const noLeaf = attrInts(n, 'nodes_falseleafs') ?? [];
+    // Memoised (a hostile file may share subtrees) and bounded by the node count (or a cycle would never end).
+    const memo = new Map<number, number>();
     const depth = (i: number, guard: number): number => {
       if (guard > yes.length || i < 0 || i >= yes.length) return 0;
+      const hit = memo.get(i);
+      if (hit !== undefined) return hit;
       const a = yesLeaf[i] ? 1 : 1 + depth(yes[i], guard + 1);
       const b = noLeaf[i] ? 1 : 1 + depth(no[i], guard + 1);
-      return Math.max(a, b);
+      const d = Math.max(a, b);
+      memo.set(i, d);
+      return d;
     };
     const comparisons = roots.reduce((acc, r) => acc + depth(r, 0), 0);
     const perSample = comparisons + roots.length * attrInt(n, 'n_targets', 1);

@@ -12,6 +12,9 @@ import { cv, has, input, join, normAxis, staticInts, zeroCost } from './util';
  * sequence is data movement: no arithmetic.
  */
 
+/** Sequences longer than this are typed by their element only: a hostile dim must not allocate a list. */
+const MAX_ELEMENTS = 4096;
+
 const elem = (t: TensorType): TensorType => (t.shape ? { dtype: t.dtype, shape: t.shape } : { dtype: t.dtype });
 
 function sequenceOf(elements: TensorType[] | undefined, fallback?: TensorType): TensorType {
@@ -54,7 +57,7 @@ const sequenceInsert: OpRule = {
     const t = input(ctx, 1);
     const n = s.elements?.length;
     const p = position(ctx, 2, n, n);
-    if (s.elements && typeof p === 'number') {
+    if (s.elements && typeof p === 'number' && s.elements.length < MAX_ELEMENTS) {
       if (p < 0 || p > s.elements.length) throw new RuleError(`SequenceInsert position ${p} is out of range for ${s.elements.length} elements`);
       const els = [...s.elements];
       els.splice(p, 0, t);
@@ -109,12 +112,12 @@ const splitToSequence: OpRule = {
     const part = (len: Dim, keep = true): TensorType => ({ dtype: x.dtype, shape: keep ? x.shape.map((e, i) => (i === axis ? len : e)) : x.shape.filter((_, i) => i !== axis) });
     if (!has(ctx, 1)) {
       const keep = attrInt(ctx.node, 'keepdims', 1) === 1;
-      const els = typeof d === 'number' ? Array.from({ length: d }, () => part(1, keep)) : undefined;
+      const els = typeof d === 'number' && d <= MAX_ELEMENTS ? Array.from({ length: d }, () => part(1, keep)) : undefined;
       return { outputs: [sequenceOf(els, part(1, keep))] };
     }
     const split = staticInts(ctx.values[1]);
     const rank = ctx.inputs[1]?.shape?.length;
-    if (split && rank === 0 && typeof d === 'number') {
+    if (split && rank === 0 && typeof d === 'number' && (split[0] <= 0 || Math.ceil(d / split[0]) <= MAX_ELEMENTS)) {
       const k = split[0];
       if (k <= 0) throw new RuleError(`SplitToSequence split ${k}`);
       return { outputs: [sequenceOf(Array.from({ length: Math.ceil(d / k) }, (_, i) => part(Math.min(k, d - i * k))))] };
