@@ -106,7 +106,7 @@ export const QUANT_FLOPS = 2;
 /**
  * Optimizer steps (ai.onnx.preview.training), per element of each optimized tensor X:
  * Adagrad: decayed rate, G + norm·X, H += G², sqrt, + eps, divide, X -= r·update = 8;
- * Momentum (and Nesterov): G + norm·X, V = a·V + b·G, X -= r·V (Nesterov one more) = 6;
+ * Momentum: G + norm·X, V = a·V + b·G, X -= r·V = 6 (mode 'nesterov': X -= r·(G + a·V), one more = 7);
  * Adam: G + norm·X, V = a·V + (1-a)·G, H = b·H + (1-b)·G², sqrt, + eps, bias corrections, divide, X -= r·update = 14.
  */
 /** FFT (DFT, STFT): 5·N·log2(N) FLOPs per transform of length N. */

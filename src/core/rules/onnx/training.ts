@@ -1,5 +1,5 @@
 import { dimAdd, dimMul, type Dim } from '../../ir/dim';
-import type { TensorType } from '../../ir/graph';
+import { attrString, type TensorType } from '../../ir/graph';
 import { RuleError, type OpRule, type RuleContext, type RuleTable } from '../types';
 import { OPTIMIZER_FLOPS } from './costConventions';
 import { numel } from './util';
@@ -28,7 +28,8 @@ function optimizer(op: keyof typeof OPTIMIZER_FLOPS, groups: number, outGroups: 
       for (let i = 0; i < n; i++) {
         const x = ctx.inputs[2 + i]?.shape;
         if (!x) throw new RuleError(`input "${ctx.node.inputs[2 + i]}" has an unknown shape`);
-        flops = dimAdd(flops, dimMul(OPTIMIZER_FLOPS[op], numel(x)));
+        const per = OPTIMIZER_FLOPS[op] + (op === 'Momentum' && attrString(ctx.node, 'mode', 'standard') === 'nesterov' ? 1 : 0);
+        flops = dimAdd(flops, dimMul(per, numel(x)));
       }
       return { macs: 0, flops };
     },
