@@ -126,7 +126,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
     for (const id of cliIds) {
       let w: Awaited<ReturnType<typeof writeCase>>;
       try {
-        w = await writeCase(o.seed, id, opts, dir);
+        w = await writeCase(o.seed, id, opts, dir, 'cli');
       } catch (e) {
         crashes.push({ id, label: `case ${id}`, message: `fuzzer failed to build the case: ${String(e)}`, via: 'cli' });
         continue;

@@ -21,9 +21,12 @@ export interface CaseResult {
 
 
 /** Writes case `id`: plain files, FIFOs, links and HDF5 files (built with h5wasm); `../x` lands beside the case folder. */
-export async function writeCase(seedN: number, id: number, o: MutateOptions, base: string): Promise<{ file: string; dir: string; label: string; outside: string[] }> {
+export async function writeCase(seedN: number, id: number, o: MutateOptions, base: string, tag = 'case'): Promise<{ file: string; dir: string; label: string; outside: string[] }> {
   const c = makeCase(seedN, id, o);
-  const d = path.join(base, `case-${id}`);
+  // <base>/<tag>-<id>/model/ holds the case, its parent what the case puts outside the model's folder:
+  // the core run and the CLI sample of one id never share a file (HDF5 locks files it has open).
+  const parent = path.join(base, `${tag}-${id}`);
+  const d = path.join(parent, 'model');
   mkdirSync(d, { recursive: true });
   const outside: string[] = [];
   for (const f of c.files) {
@@ -35,13 +38,12 @@ export async function writeCase(seedN: number, id: number, o: MutateOptions, bas
     else if ('symlink' in f) symlinkSync(f.symlink, p);
     else f.h5(await loadH5wasm(), p);
   }
-  return { file: path.join(d, c.main), dir: d, label: c.label, outside };
+  return { file: path.join(d, c.main), dir: parent, label: c.label, outside };
 }
 
 /** Removes a written case (and what it put beside its folder). */
-export function removeCase(w: { dir: string; outside: string[] }): void {
+export function removeCase(w: { dir: string }): void {
   rmSync(w.dir, { recursive: true, force: true });
-  for (const p of w.outside) rmSync(p, { force: true });
 }
 
 const OBJECT_KEYS = Reflect.ownKeys(Object.prototype).length;
