@@ -135,6 +135,8 @@ describe('hostile inputs, round two (issue 20)', function () {
       const before = protoState();
       for (const key of H.PROTO_KEYS) {
         const a = await analyse(write('m.onnx', H.onnxProtoKeys(key)));
+        // With dims bound (the CLI's and the extension's defaults): a dim_param named like a prototype member is no bound dim.
+        assert.equal(analyzeModel(await loadModel(write('m.onnx', H.onnxProtoKeys(key))), { dims: { batch: 1, sequence: 8 } }).layers.length, 4, key);
         assert.equal(a.layers.length, 4, key);
         assert.equal(a.totals.params, 1, key);
         assert.ok(Object.prototype.hasOwnProperty.call(a.details.byType, key), `${key} tallied as an op type`);
