@@ -97,14 +97,16 @@ function blankNumericArrays(text: string, notes?: string[]): string {
   let last = 0;
   let arrays = 0;
   let numbers = 0;
+  // The next quote and the next bracket are each searched for once per position passed (searching for
+  // the bracket again after every string was quadratic on a million nested `{"a":`).
   let quote = text.indexOf('"');
-  for (let i = 0; ; ) {
-    const open = text.indexOf('[', i);
-    if (open < 0) break;
+  let open = text.indexOf('[');
+  for (let i = 0; open >= 0; ) {
     if (quote >= 0 && quote < open) {
       // Brackets inside strings are text: skip the string.
       i = stringEnd(text, quote) + 1;
       quote = text.indexOf('"', i);
+      if (open < i) open = text.indexOf('[', i);
       continue;
     }
     // A run of numbers, commas, white space and nested brackets (rows of a matrix), closing `open`.
@@ -129,6 +131,8 @@ function blankNumericArrays(text: string, notes?: string[]): string {
       last = j + 1;
     }
     i = j;
+    open = text.indexOf('[', i);
+    if (quote >= 0 && quote < i) quote = text.indexOf('"', i);
   }
   if (arrays === 0) return text;
   notes?.push(`the JSON holds ${arrays} inline numeric array${arrays === 1 ? '' : 's'} of ${numbers} numbers in all (weights inlined in the config?): counted, not read`);
