@@ -5,6 +5,7 @@ import { elementCount, tensorByteLength, type LazyTensor } from '../ir/tensor';
 import { inferGraph, type EngineEnv, type NodeRun } from '../rules/engine';
 import { ConstReader } from '../rules/tensorValues';
 import { bindType } from './bindDims';
+import { quantizedWeightsOf } from './quantizedWeights';
 import { peakActivationBytes, tensorBytes } from './liveness';
 import type { Analysis, LayerAnalysis, NotCosted, TensorSummary } from './types';
 
@@ -142,19 +143,6 @@ function constantElements(n: Node): number {
 }
 
 /**
- * Ops that take quantized weights: the input slots holding the weights themselves (integer data).
- * Their scales and zero points are quantization metadata — bytes, not parameters — so that storing
- * a weight as int8 keeps the model's parameter count and shrinks only its bytes.
- */
-const QUANTIZED_WEIGHT_INPUTS: Record<string, number[]> = {
-  DequantizeLinear: [0],
-  QLinearConv: [3, 8],
-  QLinearMatMul: [3],
-  MatMulInteger: [1],
-  ConvInteger: [1],
-};
-
-/**
  * Initializers by first consumer: floating-point ones are parameters, each counted once (a weight
  * shared by several nodes belongs to the first). Keras nodes name their weights in `node.weights`.
  * Initializers of subgraph bodies belong to the node holding the body.
@@ -171,13 +159,13 @@ class WeightLedger {
   take(n: Node): { params: number; bytes: number } {
     let params = 0;
     let bytes = 0;
-    const quant = n.domain === '' ? QUANTIZED_WEIGHT_INPUTS[n.opType] : undefined;
+    const quant = quantizedWeightsOf(n);
     const visit = (t: LazyTensor | undefined, slot?: number) => {
       if (!t || this.seen.has(t)) return;
       this.seen.add(t);
       const elems = elementCount(t);
       const b = tensorByteLength(t) ?? 0;
-      if (quant && slot !== undefined ? quant.includes(slot) : isFloatType(t.dtype)) params += elems;
+      if (quant && slot !== undefined ? quant.slots.includes(slot) : isFloatType(t.dtype)) params += (slot !== undefined ? quant?.logical?.(n, t, slot) : undefined) ?? elems;
       else if (!isFloatType(t.dtype)) this.nonFloatElements += elems;
       bytes += b;
       const kind = t.stored?.type ?? t.dtype;

@@ -84,3 +84,7 @@ export const LSTM_ELEMWISE_PER_H = 26;
 export const GRU_ELEMWISE_PER_H = 19;
 export const RNN_ELEMWISE_PER_H = 3;
 export const QUANT_FLOPS = 2;
+/** Rotary embedding: 2 multiplies + 1 add per rotated element. */
+export const ROTARY_FLOPS = 3;
+/** RMS normalisation statistics: square, sum, scale by 1/rms (the mean-free part of NORM_STAT_FLOPS). */
+export const RMS_STAT_FLOPS = 3;

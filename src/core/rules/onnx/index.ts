@@ -10,7 +10,7 @@ import { REDUCE_RULES } from './reduce';
 import { RESIZE_RULES } from './resize';
 import { RNN_RULES } from './rnn';
 import { SHAPE_RULES } from './shapeOps';
-import { MICROSOFT_RULES } from './microsoft';
+import { MICROSOFT_IN_ONNX_DOMAIN } from './microsoft';
 
 /** The standard ONNX op table (domain '' / ai.onnx), one entry per op type. */
 export const ONNX_RULES: RuleTable = {
@@ -26,6 +26,5 @@ export const ONNX_RULES: RuleTable = {
   ...CONTROL_RULES,
   ...ATTENTION_RULES,
   // onnxruntime registers these fused ops in the ONNX domain.
-  SimplifiedLayerNormalization: MICROSOFT_RULES.SimplifiedLayerNormalization,
-  SkipSimplifiedLayerNormalization: MICROSOFT_RULES.SkipSimplifiedLayerNormalization,
+  ...MICROSOFT_IN_ONNX_DOMAIN,
 };

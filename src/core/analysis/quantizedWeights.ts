@@ -1,0 +1,48 @@
+import { attrInt, type Node } from '../ir/graph';
+import { elementCount, type LazyTensor } from '../ir/tensor';
+
+/**
+ * Ops that take quantized weights, by domain and op type: the input slots holding the weights
+ * themselves (integer data) and, for packed layouts, how many logical parameters a stored tensor
+ * holds. Scales and zero points are quantization metadata — bytes, not parameters — so storing a
+ * weight as int8 or int4 keeps the model's parameter count and shrinks only its bytes.
+ */
+export interface QuantizedWeights {
+  /** Input slots whose initializers are parameters (float or not); every other slot is metadata. */
+  slots: number[];
+  /** Logical parameters of the tensor at `slot` when its elements are not them (bit-packed blocks). */
+  logical?: (n: Node, t: LazyTensor, slot: number) => number | undefined;
+}
+
+const TABLE: Record<string, Record<string, QuantizedWeights>> = {
+  '': {
+    DequantizeLinear: { slots: [0] },
+    QLinearConv: { slots: [3, 8] },
+    QLinearMatMul: { slots: [3] },
+    MatMulInteger: { slots: [1] },
+    ConvInteger: { slots: [1] },
+  },
+  'com.microsoft': {
+    QLinearConv: { slots: [3, 8] },
+    QGemm: { slots: [3, 6] },
+    QOrderedMatMul: { slots: [2, 5] },
+    DynamicQuantizeMatMul: { slots: [1, 4] },
+    MatMulIntegerToFloat: { slots: [1, 6] },
+    DequantizeLinear: { slots: [0] },
+    // B is [N, ceil(K/block), block*bits/8] bytes: the layer's parameters are N x K; bias (slot 5) is float.
+    MatMulNBits: {
+      slots: [1, 5],
+      logical: (n, _t, slot) => (slot === 1 ? (attrInt(n, 'N') ?? 0) * (attrInt(n, 'K') ?? 0) || undefined : undefined),
+    },
+    // uint8 tables pack 8/bits values per byte along the last axis; int4/uint4 dims are already logical.
+    GatherBlockQuantized: {
+      slots: [0],
+      logical: (n, t, slot) => (slot === 0 && (t.dtype === 'uint8' || t.dtype === 'int8') ? elementCount(t) * Math.floor(8 / attrInt(n, 'bits', 4)) : undefined),
+    },
+  },
+};
+
+export function quantizedWeightsOf(n: Node): QuantizedWeights | undefined {
+  const t = TABLE[n.domain === 'ai.onnx' ? '' : n.domain];
+  return t && Object.prototype.hasOwnProperty.call(t, n.opType) ? t[n.opType] : undefined;
+}
