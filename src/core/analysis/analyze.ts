@@ -6,12 +6,15 @@ import { inferGraph, type EngineEnv, type NodeRun } from '../rules/engine';
 import { ConstReader } from '../rules/tensorValues';
 import { bindType } from './bindDims';
 import { quantizedWeightsOf } from './quantizedWeights';
+import { findTiedWeights } from './tiedWeights';
 import { peakActivationBytes, tensorBytes } from './liveness';
 import type { Analysis, LayerAnalysis, NotCosted, TensorSummary } from './types';
 
 export interface AnalyzeOptions {
   /** Values for symbolic dims (e.g. { batch: 1, sequence: 128 }), substituted at the graph inputs. */
   dims?: Record<string, number>;
+  /** Look for tied / duplicated initializers (reads a few hundred sampled elements per candidate). Default true. */
+  tiedWeights?: boolean;
 }
 
 const MAX_WARNINGS = 50;
@@ -37,7 +40,9 @@ export function analyzeModel(model: Model, opts: AnalyzeOptions = {}): Analysis 
   const allInputSymbols = new Set(symbolsOf(graph.inputs.flatMap((t) => t.shape ?? [])));
   for (const k of Object.keys(dims)) if (!allInputSymbols.has(k)) env.warnings.add(`dim "${k}" is not a symbol of any graph input (inputs use: ${[...allInputSymbols].join(', ') || 'none'})`);
 
-  const weights = new WeightLedger(graph);
+  const tied = opts.tiedWeights === false ? undefined : findTiedWeights(parameterTensors(run.nodes.map((r) => r.node), graph));
+  const weights = new WeightLedger(graph, new Set(tied?.pairs.map((p) => graph.initializers.get(p.copy)!)));
+  for (const p of tied?.pairs ?? []) env.warnings.add(`"${p.copy}" is ${p.relation === 'transpose' ? 'a transposed copy' : 'a copy'} of "${p.kept}" (${p.elements.toLocaleString('en-US')} parameters): counted once`);
   const layers: LayerAnalysis[] = [];
   const notCosted: NotCosted[] = [];
   const producers: Record<string, string> = {};
@@ -90,6 +95,9 @@ export function analyzeModel(model: Model, opts: AnalyzeOptions = {}): Analysis 
       constants,
       nonFloatInitializerElements: weights.nonFloatElements,
       weightBytesByDtype: weights.bytesByDtype,
+      ...(tied && tied.pairs.length > 0
+        ? { tiedWeights: { pairs: tied.pairs, storedParams: weights.params + weights.tiedParams, uniqueParams: weights.params, storedBytes: weights.bytes, uniqueBytes: weights.bytes - weights.tiedBytes, search: { candidates: tied.candidates, sampled: tied.sampled, fullChecks: tied.fullChecks } } }
+        : {}),
       boundDims: { ...dims },
       freeDims: inputSymbols.filter((s) => !s.startsWith('unk__')),
       byType: Object.fromEntries(Object.entries(byType).map(([k, v]) => [k, { count: v.count, params: v.params, macs: dimJson(v.macs), flops: dimJson(v.flops) }])),
@@ -99,6 +107,22 @@ export function analyzeModel(model: Model, opts: AnalyzeOptions = {}): Analysis 
       warnings,
     },
   };
+}
+
+/** Float initializers in the order their first consumers run (the tied-weight search keeps the earlier). */
+function parameterTensors(nodes: readonly Node[], graph: Graph): LazyTensor[] {
+  const out: LazyTensor[] = [];
+  const seen = new Set<LazyTensor>();
+  for (const n of nodes) {
+    for (const name of [...n.inputs, ...(n.weights ?? [])]) {
+      const t = name ? graph.initializers.get(name) : undefined;
+      if (t && !seen.has(t) && isFloatType(t.dtype)) {
+        seen.add(t);
+        out.push(t);
+      }
+    }
+  }
+  return out;
 }
 
 function summary(name: string, t: TensorType | undefined): TensorSummary {
@@ -152,9 +176,12 @@ class WeightLedger {
   bytes = 0;
   nonFloatElements = 0;
   bytesByDtype: Record<string, number> = {};
+  /** Parameters and bytes of copies of tied weights (in `bytes`, not in `params`). */
+  tiedParams = 0;
+  tiedBytes = 0;
   private seen = new Set<LazyTensor>();
 
-  constructor(private readonly graph: Graph) {}
+  constructor(private readonly graph: Graph, private readonly copies: ReadonlySet<LazyTensor> = new Set()) {}
 
   take(n: Node): { params: number; bytes: number } {
     let params = 0;
@@ -165,7 +192,11 @@ class WeightLedger {
       this.seen.add(t);
       const elems = elementCount(t);
       const b = tensorByteLength(t) ?? 0;
-      if (quant && slot !== undefined ? quant.slots.includes(slot) : isFloatType(t.dtype)) params += (slot !== undefined ? quant?.logical?.(n, t, slot) : undefined) ?? elems;
+      if (this.copies.has(t)) {
+        // A tied copy: its bytes are stored, its parameters are the kept tensor's.
+        this.tiedParams += elems;
+        this.tiedBytes += b;
+      } else if (quant && slot !== undefined ? quant.slots.includes(slot) : isFloatType(t.dtype)) params += (slot !== undefined ? quant?.logical?.(n, t, slot) : undefined) ?? elems;
       else if (!isFloatType(t.dtype)) this.nonFloatElements += elems;
       bytes += b;
       const kind = t.stored?.type ?? t.dtype;
