@@ -1,7 +1,7 @@
 // The ONNX LLM recogniser: an export's KV cache (past_key_values.* / present.*), attention nodes
 // and embedding table give the same LlmInfo as the checkpoint's config.json.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { readOnnx } from '../../../src/core/formats/onnx/reader';
 import { recogniseOnnxLlm } from '../../../src/core/formats/onnx/onnxLlm';
@@ -90,6 +90,22 @@ describe('ONNX LLM recogniser (Model.llm from an export)', () => {
       architecture: 'llama', layers: L, hiddenSize: D, heads: H, kvHeads: KV, headDim: E, vocab: V, source: 'onnx',
       kvCache: { past: ins.map((i) => i.name), present: outs.map((o) => o.name) },
     });
+  });
+
+  it('an Optimum export folder: config.json beside model.onnx names the architecture and the trained context', async () => {
+    const refs = process.env.MODELLENS_REF_MODELS;
+    assert.ok(refs && refs !== 'skip', 'MODELLENS_REF_MODELS must point at the reference exports (scripts/test-deps.sh)');
+    const dir = tmpDir('optimum');
+    copyFileSync(path.join(refs, 'tiny_llama_kv.onnx'), path.join(dir, 'model.onnx'));
+    const plain = await readOnnx(path.join(dir, 'model.onnx'));
+    assert.equal(plain.llm?.architecture, 'unknown', 'a plain torch export says nothing about its family');
+    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model_type: 'llama', max_position_embeddings: 256, num_hidden_layers: 2 }));
+    const m = await readOnnx(path.join(dir, 'model.onnx'));
+    assert.equal(m.llm?.architecture, 'llama');
+    assert.equal(m.llm?.maxContext, 256);
+    assert.equal(m.llm?.layers, 2, 'structure still from the graph');
+    writeFileSync(path.join(dir, 'config.json'), '{ not json');
+    assert.equal((await readOnnx(path.join(dir, 'model.onnx'))).llm?.architecture, 'unknown', 'a broken config.json is ignored');
   });
 
   it('models without a KV cache or attention ops are not LLMs (a CNN, a cache-less GPT export)', async () => {

@@ -1,3 +1,5 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import path from 'node:path';
 import type { Dim } from '../../ir/dim';
 import { attrInt, type Graph, type Model, type Node } from '../../ir/graph';
 import type { LlmAttentionKind, LlmInfo } from '../../ir/llm';
@@ -12,7 +14,42 @@ import type { LlmAttentionKind, LlmInfo } from '../../ir/llm';
  *   - the token embedding (a Gather of a [vocab, hidden] table by a graph input) gives vocab and
  *     hidden size, the logits output or the last projection confirms the vocabulary.
  * Nothing is guessed from names alone: without a KV cache or attention nodes this is not an LLM.
+ * The architecture name (and trained context) come from the export folder's config.json (Optimum) or
+ * genai_config.json (onnxruntime-genai) when there is one; otherwise from the graph (RMS norms and
+ * sliding windows: llama / mistral; LayerNorm with learned positions: gpt2), else "unknown".
  */
+
+/** Sibling JSON files are small; a bigger one is not a config and is not read. */
+const MAX_CONFIG_BYTES = 1 << 20;
+
+function readJson(file: string): unknown {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const size = fstatSync(fd).size;
+    if (size > MAX_CONFIG_BYTES) return undefined;
+    const buf = Buffer.alloc(size);
+    readSync(fd, buf, 0, size, 0);
+    return JSON.parse(buf.toString('utf8'));
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+const str = (x: unknown) => (typeof x === 'string' && x.length > 0 && x.length < 64 ? x : undefined);
+const int = (x: unknown) => (typeof x === 'number' && Number.isInteger(x) && x > 0 ? x : undefined);
+
+/** model_type and trained context from the export folder, when it holds the exporter's config. */
+function folderConfig(modelFile: string): { architecture?: string; maxContext?: number } {
+  const dir = path.dirname(modelFile);
+  const hf = readJson(path.join(dir, 'config.json')) as Record<string, unknown> | undefined;
+  if (hf && typeof hf === 'object') return { architecture: str(hf.model_type), maxContext: int(hf.max_position_embeddings) ?? int(hf.n_positions) };
+  const genai = readJson(path.join(dir, 'genai_config.json')) as { model?: Record<string, unknown> } | undefined;
+  if (genai && typeof genai.model === 'object' && genai.model) return { architecture: str(genai.model.type), maxContext: int(genai.model.context_length) };
+  return {};
+}
 
 const PAST = /^(?:past_key_values|past_key_value|past)[._](\d+)[._](key|value)$/;
 const PAST_SPLIT = /^past_(key|value)[._](\d+)$/;
@@ -101,7 +138,9 @@ export function recogniseOnnxLlm(model: Model): LlmInfo | undefined {
   const positions = rms ? undefined : positionTable(g, emb.hidden, emb.vocab);
   const windows = attn.map((n) => heads(n).window);
   const attention: LlmAttentionKind[] | undefined = windows.some((w) => w !== undefined) ? windows.map((w) => (w ? { kind: 'sliding', window: w } : { kind: 'full' })) : undefined;
-  const architecture = model.metadata.model_type ?? (rms ? (attention ? 'mistral' : 'llama') : positions !== undefined ? 'gpt2' : 'unknown');
+  const folder = folderConfig(model.file);
+  const architecture = folder.architecture ?? model.metadata.model_type ?? (rms ? (attention ? 'mistral' : 'llama') : positions !== undefined ? 'gpt2' : 'unknown');
+  const maxContext = positions ?? folder.maxContext;
   const order = (m: Map<number, Map<string, string>>) => [...m.keys()].sort((a, b) => a - b).flatMap((k) => ['key', 'value'].flatMap((kind) => m.get(k)?.get(kind) ?? []));
   return {
     architecture,
@@ -111,7 +150,7 @@ export function recogniseOnnxLlm(model: Model): LlmInfo | undefined {
     kvHeads,
     headDim,
     vocab,
-    ...(positions !== undefined ? { maxContext: positions } : {}),
+    ...(maxContext !== undefined ? { maxContext } : {}),
     ...(attention ? { attention } : {}),
     ...(past.size || present.size ? { kvCache: { past: order(past), present: order(present) } } : {}),
     source: 'onnx',
