@@ -13,7 +13,7 @@ import type { Analysis, LayerAnalysis, NotCosted, TensorSummary } from './types'
 export interface AnalyzeOptions {
   /** Values for symbolic dims (e.g. { batch: 1, sequence: 128 }), substituted at the graph inputs. */
   dims?: Record<string, number>;
-  /** Look for tied / duplicated initializers (reads a few hundred sampled elements per candidate). Default true. */
+  /** Look for tied / duplicated initializers (reads a few sampled elements per candidate). Default: ONNX models. */
   tiedWeights?: boolean;
 }
 
@@ -40,7 +40,8 @@ export function analyzeModel(model: Model, opts: AnalyzeOptions = {}): Analysis 
   const allInputSymbols = new Set(symbolsOf(graph.inputs.flatMap((t) => t.shape ?? [])));
   for (const k of Object.keys(dims)) if (!allInputSymbols.has(k)) env.warnings.add(`dim "${k}" is not a symbol of any graph input (inputs use: ${[...allInputSymbols].join(', ') || 'none'})`);
 
-  const tied = opts.tiedWeights === false ? undefined : findTiedWeights(parameterTensors(run.nodes.map((r) => r.node), graph));
+  // ONNX initializers only: Keras shares layers by weight name, and the LLM readers know their ties.
+  const tied = !(opts.tiedWeights ?? model.format === 'onnx') ? undefined : findTiedWeights(parameterTensors(run.nodes.map((r) => r.node), graph));
   const weights = new WeightLedger(graph, new Set(tied?.pairs.map((p) => graph.initializers.get(p.copy)!)));
   for (const p of tied?.pairs ?? []) env.warnings.add(`"${p.copy}" is ${p.relation === 'transpose' ? 'a transposed copy' : 'a copy'} of "${p.kept}" (${p.elements.toLocaleString('en-US')} parameters): counted once`);
   const layers: LayerAnalysis[] = [];

@@ -15,6 +15,8 @@ import { elementCount, type LazyTensor } from '../ir/tensor';
  */
 export const MIN_TIED_ELEMENTS = 4096;
 export const SAMPLE_COUNT = 256;
+/** A first, cheaper round of samples: only tensors that still collide get the full SAMPLE_COUNT. */
+const FIRST_SAMPLES = 16;
 /** Elements compared per chunk in the full check (bounded memory whatever the tensor size). */
 const CHUNK_ELEMENTS = 1 << 20;
 
@@ -70,7 +72,7 @@ class ElementReader {
 }
 
 /** Deterministic sample positions for a canonical shape (mulberry32 seeded by the element count). */
-function samplePositions(rows: number, cols: number): [number, number][] {
+function samplePositions(rows: number, cols: number, count: number): [number, number][] {
   let a = (rows * 2654435761 + cols) >>> 0;
   const rnd = () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -80,7 +82,7 @@ function samplePositions(rows: number, cols: number): [number, number][] {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
   const out: [number, number][] = [[0, 0], [rows - 1, cols - 1]];
-  while (out.length < SAMPLE_COUNT) out.push([Math.floor(rnd() * rows), Math.floor(rnd() * cols)]);
+  while (out.length < count) out.push([Math.floor(rnd() * rows), Math.floor(rnd() * cols)]);
   return out;
 }
 
@@ -112,11 +114,11 @@ function candidate(t: LazyTensor): Candidate | undefined {
 /** Flat storage index of canonical (i, j). */
 const flat = (c: Candidate, i: number, j: number) => (c.flipped ? j * c.rows + i : i * c.cols + j);
 
-function signature(c: Candidate, r: ElementReader): string | undefined {
+function signature(c: Candidate, r: ElementReader, count: number): string | undefined {
   const parts: string[] = [];
   let constant = true;
   let first: string | undefined;
-  for (const [i, j] of samplePositions(c.rows, c.cols)) {
+  for (const [i, j] of samplePositions(c.rows, c.cols, count)) {
     const b = r.read(c.t, flat(c, i, j), 1, c.width);
     if (!b) return undefined;
     const h = Buffer.from(b).toString('hex');
@@ -207,16 +209,20 @@ export function findTiedWeights(tensors: readonly LazyTensor[]): TiedSearch {
   try {
     for (const g of groups.values()) {
       if (g.length < 2) continue;
-      const bySig = new Map<string, Candidate[]>();
-      for (const c of g) {
-        out.sampled++;
-        const sig = signature(c, r);
-        if (sig === undefined) continue;
-        const same = bySig.get(sig);
-        if (same) same.push(c);
-        else bySig.set(sig, [c]);
-      }
-      for (const same of bySig.values()) {
+      const bucket = (cs: Candidate[], count: number): Candidate[][] => {
+        const bySig = new Map<string, Candidate[]>();
+        for (const c of cs) {
+          const sig = signature(c, r, count);
+          if (sig === undefined) continue;
+          const same = bySig.get(sig);
+          if (same) same.push(c);
+          else bySig.set(sig, [c]);
+        }
+        return [...bySig.values()].filter((b) => b.length > 1);
+      };
+      out.sampled += g.length;
+      // Cheap round first (distinct weights differ within a few samples), then the full sample.
+      for (const same of bucket(g, FIRST_SAMPLES).flatMap((b) => bucket(b, SAMPLE_COUNT))) {
         const kept: Candidate[] = [];
         for (const c of same) {
           const rep = kept.find((k) => {

@@ -141,6 +141,8 @@ export function recogniseOnnxLlm(model: Model): LlmInfo | undefined {
   const folder = folderConfig(model.file);
   const architecture = folder.architecture ?? model.metadata.model_type ?? (rms ? (attention ? 'mistral' : 'llama') : positions !== undefined ? 'gpt2' : 'unknown');
   const maxContext = positions ?? folder.maxContext;
+  const positive = (x: number) => Number.isInteger(x) && x > 0;
+  if (![layers, emb.hidden, qHeads, kvHeads, headDim, vocab].every(positive) || qHeads % kvHeads !== 0) return undefined;
   const order = (m: Map<number, Map<string, string>>) => [...m.keys()].sort((a, b) => a - b).flatMap((k) => ['key', 'value'].flatMap((kind) => m.get(k)?.get(kind) ?? []));
   return {
     architecture,
