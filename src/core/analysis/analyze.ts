@@ -5,7 +5,7 @@ import { elementCount, tensorByteLength, type LazyTensor } from '../ir/tensor';
 import { inferGraph, type EngineEnv, type NodeRun } from '../rules/engine';
 import { ConstReader } from '../rules/tensorValues';
 import { bindType } from './bindDims';
-import { quantizedWeightsOf } from './quantizedWeights';
+import { parameterSlotsOf } from './parameterSlots';
 import { findTiedWeights } from './tiedWeights';
 import { peakActivationBytes, tensorBytes } from './liveness';
 import type { Analysis, LayerAnalysis, NotCosted, TensorSummary } from './types';
@@ -187,7 +187,7 @@ class WeightLedger {
   take(n: Node): { params: number; bytes: number } {
     let params = 0;
     let bytes = 0;
-    const quant = quantizedWeightsOf(n);
+    const quant = parameterSlotsOf(n);
     const visit = (t: LazyTensor | undefined, slot?: number) => {
       if (!t || this.seen.has(t)) return;
       this.seen.add(t);

@@ -113,6 +113,13 @@ const CASES: Record<string, Case> = {
     inputs: [{ name: 'qkv', dtype: F, shape: [1, 4, 64] }, null, null, null, null, { name: 'seqlens_k', dtype: 'int32', shape: [1], init: [3] }, scalar('total', 'int32', 4)],
     shapes: [[1, 4, 32], [1, 2, 4, 8], [1, 2, 4, 8]], macs: 2 * 4 * 4 * 4 * 8, flops: 2 * 1024 + 5 * 64, ort: true,
   },
+  'GroupQueryAttention with do_rotary and cos/sin caches: + 3 FLOPs per rotated q/k element': {
+    op: 'GroupQueryAttention', attrs: { num_heads: i(4), kv_num_heads: i(2), do_rotary: i(1) }, outputs: 3,
+    inputs: [{ name: 'q', dtype: F, shape: [1, 3, 64] }, { name: 'k', dtype: F, shape: [1, 3, 32] }, { name: 'v', dtype: F, shape: [1, 3, 32] }, null, null,
+      { name: 'seqlens_k', dtype: 'int32', shape: [1], init: [2] }, scalar('total', 'int32', 3), { name: 'cos', dtype: F, shape: [16, 8], init: rand(128) }, { name: 'sin', dtype: F, shape: [16, 8], init: rand(128, 2) }],
+    // head_size 16 (onnxruntime's rotary kernel needs a multiple of 16)
+    shapes: [[1, 3, 64], [1, 2, 3, 16], [1, 2, 3, 16]], macs: 2 * 4 * 3 * 3 * 16, flops: 2 * 1152 + 5 * 36 + 3 * 3 * (4 + 2) * 16, params: 0, weightBytes: 2 * 128 * 4 + 8, ort: true, // caches are tables, not parameters; + the two int32 scalars
+  },
   'GroupQueryAttention with symbolic past and unknown total: present = past + sequence': {
     op: 'GroupQueryAttention', attrs: { num_heads: i(32), kv_num_heads: i(8) }, outputs: 3,
     inputs: [{ name: 'q', dtype: F, shape: ['batch', 'sequence', 4096] }, { name: 'k', dtype: F, shape: ['batch', 'sequence', 1024] }, { name: 'v', dtype: F, shape: ['batch', 'sequence', 1024] },
@@ -141,7 +148,7 @@ const CASES: Record<string, Case> = {
   'RotaryEmbedding (com.microsoft), 3-D input, whole head rotated: 3 FLOPs per element': {
     op: 'RotaryEmbedding', attrs: { num_heads: i(2) }, outputs: 1,
     inputs: [{ name: 'x', dtype: F, shape: [1, 3, 16] }, { name: 'pos', dtype: 'int64', shape: [1, 3], feed: [0, 1, 2] }, { name: 'cos', dtype: F, shape: [10, 4], init: rand(40) }, { name: 'sin', dtype: F, shape: [10, 4], init: rand(40, 3) }],
-    shapes: [[1, 3, 16]], macs: 0, flops: 3 * 48, ort: true,
+    shapes: [[1, 3, 16]], macs: 0, flops: 3 * 48, params: 0, weightBytes: 2 * 40 * 4, ort: true,
   },
   'RotaryEmbedding (com.microsoft), partial rotary_embedding_dim: only that part costs': {
     op: 'RotaryEmbedding', attrs: { num_heads: i(2), rotary_embedding_dim: i(4) }, outputs: 1,
@@ -151,13 +158,13 @@ const CASES: Record<string, Case> = {
   'RotaryEmbedding (opset 23), 4-D input with position ids': {
     op: 'RotaryEmbedding', domain: '', opset: 23, outputs: 1,
     inputs: [{ name: 'x', dtype: F, shape: [1, 2, 3, 8] }, { name: 'cos', dtype: F, shape: [10, 4], init: rand(40) }, { name: 'sin', dtype: F, shape: [10, 4], init: rand(40, 3) }, { name: 'pos', dtype: 'int64', shape: [1, 3], feed: [0, 1, 2] }],
-    shapes: [[1, 2, 3, 8]], macs: 0, flops: 3 * 48, ort: true,
+    shapes: [[1, 2, 3, 8]], macs: 0, flops: 3 * 48, params: 0, ort: true,
   },
-  'Attention (opset 23), 4-D GQA with past: present = past + new, T = 8': {
-    op: 'Attention', domain: '', opset: 23, outputs: 3,
+  'Attention (opset 23), 4-D GQA with past: present = past + new, T = 8; qk output [B, Hq, S, T]': {
+    op: 'Attention', domain: '', opset: 23, outputs: 4,
     inputs: [{ name: 'q', dtype: F, shape: [1, 4, 3, 8] }, { name: 'k', dtype: F, shape: [1, 2, 3, 8] }, { name: 'v', dtype: F, shape: [1, 2, 3, 8] }, null,
       { name: 'pk', dtype: F, shape: [1, 2, 5, 8] }, { name: 'pv', dtype: F, shape: [1, 2, 5, 8] }],
-    shapes: [[1, 4, 3, 8], [1, 2, 8, 8], [1, 2, 8, 8]], macs: 4 * 3 * 8 * 16, flops: 2 * 1536 + 5 * 4 * 3 * 8, ort: true,
+    shapes: [[1, 4, 3, 8], [1, 2, 8, 8], [1, 2, 8, 8], [1, 4, 3, 8]], macs: 4 * 3 * 8 * 16, flops: 2 * 1536 + 5 * 4 * 3 * 8, ort: true,
   },
   'Attention (opset 23), 3-D with q_num_heads / kv_num_heads': {
     op: 'Attention', domain: '', opset: 23, attrs: { q_num_heads: i(4), kv_num_heads: i(2) }, outputs: 1,

@@ -13,7 +13,7 @@ import { has, input, normAxis, numel } from './util';
 /**
  * Quantized contrib ops (domain com.microsoft). Costs are those of the float op each stands for —
  * quantization changes bytes, not the arithmetic the model describes (README "Cost conventions") —
- * and their weights count as the logical parameters (analysis/quantizedWeights.ts).
+ * and their weights count as the logical parameters (analysis/parameterSlots.ts).
  */
 
 /** Block-quantization layout of MatMulNBits / GatherBlockQuantized: bits and block size, checked. */
