@@ -10,7 +10,7 @@ import type { LazyTensor, TensorSource } from '../../ir/tensor';
 import { byteSize } from '../../ir/dtype';
 import { recogniseOnnxLlm } from './onnxLlm';
 import { onnx } from './schema/onnx';
-import { dtypeFromOnnx } from './dtypes';
+import { dtypeFromOnnx } from '../../ir/onnxDtypes';
 import { FileWindow } from './fileWindow';
 import { DEFAULT_ONNX_LIMITS, type OnnxReadLimits } from './limits';
 import { eachField, I32, LEN, VARINT, readFixed, readString, signed, unsigned, varintAt, type Field } from './wire';
