@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { analyzeModel } from '../../../src/core/analysis/analyze';
 import { readOnnx } from '../../../src/core/formats/onnx/reader';
 import { recogniseOnnxLlm } from '../../../src/core/formats/onnx/onnxLlm';
 import { writeOnnx } from '../../../src/core/formats/onnx/writer';
@@ -11,6 +12,9 @@ import type { Model, Node, ValueInfo } from '../../../src/core/ir/graph';
 import type { LazyTensor } from '../../../src/core/ir/tensor';
 import { graph, int, node, vi } from '../analysis/graphBuilder';
 import { tmpDir } from './helpers';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
 
 const LLM = path.resolve(__dirname, '../../../../shared/models/llm');
 const config = (name: string) => JSON.parse(readFileSync(path.join(LLM, name, 'config.json'), 'utf8'));
@@ -90,6 +94,24 @@ describe('ONNX LLM recogniser (Model.llm from an export)', () => {
       architecture: 'llama', layers: L, hiddenSize: D, heads: H, kvHeads: KV, headDim: E, vocab: V, source: 'onnx',
       kvCache: { past: ins.map((i) => i.name), present: outs.map((o) => o.name) },
     });
+    // The whole export analysed: logical int4 parameters (embedding, projections) + the norm, no scales;
+    // every output's shape as onnxruntime produces it for a decode step of 3 tokens after 4 cached ones.
+    const a = analyzeModel(m, { dims: { batch: 1, sequence: 3, past_sequence_length: 4 } });
+    assert.deepEqual(a.notCosted, []);
+    assert.equal(a.totals.params, V * D + L * D * (H + 2 * KV) * E + D);
+    const sess = await ort.InferenceSession.create(file, { logSeverityLevel: 3 });
+    try {
+      const feeds: Record<string, import('onnxruntime-node').Tensor> = {
+        input_ids: new ort.Tensor('int64', BigInt64Array.from([1n, 2n, 3n]), [1, 3]),
+        seqlens_k: new ort.Tensor('int32', Int32Array.from([6]), [1]),
+        total_seq: new ort.Tensor('int32', Int32Array.from([7]), []),
+      };
+      for (const i of ins) feeds[i.name] = new ort.Tensor('float16', new Uint16Array(KV * 4 * E), [1, KV, 4, E]);
+      const out = await sess.run(feeds);
+      m.graph.outputs.forEach((o, k) => assert.deepEqual(a.outputs[k].shape, [...out[o.name].dims], `${o.name}: ModelLens vs onnxruntime`));
+    } finally {
+      await sess.release();
+    }
   });
 
   it('an Optimum export folder: config.json beside model.onnx names the architecture and the trained context', async () => {
