@@ -200,7 +200,7 @@ class WeightLedger {
       } else if (quant && slot !== undefined ? quant.slots.includes(slot) : isFloatType(t.dtype)) params += (slot !== undefined ? quant?.logical?.(n, t, slot) : undefined) ?? elems;
       else if (!isFloatType(t.dtype)) this.nonFloatElements += elems;
       bytes += b;
-      const kind = t.stored?.type ?? t.dtype;
+      const kind = t.stored?.type ?? (slot !== undefined ? quant?.storedAs?.(n, t, slot) : undefined) ?? t.dtype;
       this.bytesByDtype[kind] = (this.bytesByDtype[kind] ?? 0) + b;
     };
     n.inputs.forEach((name, i) => name && visit(this.graph.initializers.get(name), i));

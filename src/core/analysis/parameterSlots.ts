@@ -15,7 +15,11 @@ export interface ParameterSlots {
   slots: number[];
   /** Logical parameters of the tensor at `slot` when its elements are not them (bit-packed blocks). */
   logical?: (n: Node, t: LazyTensor, slot: number) => number | undefined;
+  /** What the bytes of the tensor at `slot` are, for weight bytes by type (packed int4 is not "uint8"). */
+  storedAs?: (n: Node, t: LazyTensor, slot: number) => string | undefined;
 }
+
+const packedBits = (n: Node, t: LazyTensor) => (t.dtype === 'uint8' || t.dtype === 'int8' ? `int${attrInt(n, 'bits', 4)} blocks` : undefined);
 
 const TABLE: Record<string, Record<string, ParameterSlots>> = {
   '': {
@@ -37,6 +41,7 @@ const TABLE: Record<string, Record<string, ParameterSlots>> = {
     MatMulNBits: {
       slots: [1, 5],
       logical: (n, _t, slot) => (slot === 1 ? (attrInt(n, 'N') ?? 0) * (attrInt(n, 'K') ?? 0) || undefined : undefined),
+      storedAs: (n, t, slot) => (slot === 1 ? packedBits(n, t) : undefined),
     },
     // uint8 tables pack 8/bits values per byte along the last axis; int4/uint4 dims are already logical.
     // cos_cache / sin_cache (7, 8) are tables; head_sink (11) and the q/k norm weights (14, 15) are learned.
@@ -45,6 +50,7 @@ const TABLE: Record<string, Record<string, ParameterSlots>> = {
     GatherBlockQuantized: {
       slots: [0],
       logical: (n, t, slot) => (slot === 0 && (t.dtype === 'uint8' || t.dtype === 'int8') ? elementCount(t) * Math.floor(8 / attrInt(n, 'bits', 4)) : undefined),
+      storedAs: (n, t, slot) => (slot === 0 ? packedBits(n, t) : undefined),
     },
   },
 };

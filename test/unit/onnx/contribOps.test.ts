@@ -39,6 +39,7 @@ interface Case {
   flops: number | string;
   params?: number;
   weightBytes?: number;
+  bytesByType?: Record<string, number>;
   /** Whether onnxruntime's CPU provider runs this op; false says why not. */
   ort: true | string;
 }
@@ -181,7 +182,8 @@ const CASES: Record<string, Case> = {
     inputs: [{ name: 'a', dtype: F, shape: [1, 3, 64] }, { name: 'B', dtype: 'uint8', shape: [32, 2, 16], init: u8(1024) }, { name: 'scales', dtype: F, shape: [32, 2], init: rand(64).map((x) => x / 100) },
       { name: 'zp', dtype: 'uint8', shape: [32, 1], init: u8(32, 5) }, null, { name: 'bias', dtype: F, shape: [32], init: rand(32) }],
     // B: 32 rows x 2 blocks x 32*4/8 bytes; scales 64 floats; zero points ceil(2*4/8) byte per row; bias 32 floats.
-    shapes: [[1, 3, 32]], macs: 3 * 32 * 64, flops: 2 * 6144 + 96, params: 32 * 64 + 32, weightBytes: 32 * 2 * 16 + 64 * 4 + 32 + 32 * 4, ort: true,
+    shapes: [[1, 3, 32]], macs: 3 * 32 * 64, flops: 2 * 6144 + 96, params: 32 * 64 + 32, weightBytes: 32 * 2 * 16 + 64 * 4 + 32 + 32 * 4,
+    bytesByType: { 'int4 blocks': 1024, float32: 64 * 4 + 32 * 4, uint8: 32 }, ort: true,
   },
   'MatMulNBits 8-bit without zero points, K not a multiple of the block': {
     op: 'MatMulNBits', attrs: { K: i(40), N: i(8), bits: i(8), block_size: i(16) }, outputs: 1,
@@ -288,6 +290,7 @@ describe('com.microsoft contrib ops and opset-23 LLM ops: shapes, costs, and onn
       assert.equal(a.totals.flops, c.flops, 'FLOPs');
       if (c.params !== undefined) assert.equal(a.totals.params, c.params, 'params');
       if (c.weightBytes !== undefined) assert.equal(a.totals.weightBytes, c.weightBytes, 'weight bytes');
+      if (c.bytesByType) assert.deepEqual(a.details.weightBytesByDtype, c.bytesByType, 'weight bytes by type');
       if (c.ort !== true) return;
       const file = path.join(dir, `${c.op}-${Object.keys(CASES).indexOf(title)}.onnx`);
       await writeOnnx(m, file);
