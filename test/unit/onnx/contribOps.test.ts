@@ -248,6 +248,28 @@ const CASES: Record<string, Case> = {
     inputs: [{ name: 'a', dtype: 'int8', shape: [1, 3, 4] }, scalar('sa', F, 0.1), { name: 'b', dtype: 'int8', shape: [4, 5], init: u8(20).map((x) => x - 128) }, scalar('sb', F, 0.1), scalar('sy', F, 0.1)],
     shapes: [[1, 3, 5]], dtypes: ['int8'], macs: 60, flops: 120, params: 20, ort: 'QOrderedMatMul has a CUDA kernel only',
   },
+  'Gelu (com.microsoft, erf form): 5 per element': {
+    op: 'Gelu', outputs: 1, inputs: [{ name: 'x', dtype: F, shape: [2, 3, 8] }], shapes: [[2, 3, 8]], macs: 0, flops: 5 * 48, ort: true,
+  },
+  'BiasAdd (diffusion UNets): X + bias + skip, 2 per element': {
+    op: 'BiasAdd', outputs: 1, inputs: [{ name: 'x', dtype: F, shape: [2, 4, 8] }, { name: 'b', dtype: F, shape: [8], init: rand(8) }, { name: 'skip', dtype: F, shape: [2, 4, 8] }],
+    shapes: [[2, 4, 8]], macs: 0, flops: 2 * 64, params: 8, ort: 'BiasAdd has CUDA/ROCm kernels only',
+  },
+  'NhwcFusedConv: channels-last conv + bias + Relu': {
+    op: 'NhwcFusedConv', outputs: 1, attrs: { activation: s('Relu'), kernel_shape: is([3, 3]) },
+    inputs: [{ name: 'x', dtype: F, shape: [1, 5, 5, 2] }, { name: 'w', dtype: F, shape: [3, 2, 3, 3], init: rand(54) }, { name: 'b', dtype: F, shape: [3], init: rand(3) }],
+    shapes: [[1, 3, 3, 3]], macs: 486, flops: 972 + 27 + 27, params: 57, ort: 'NhwcFusedConv has no x86 CPU kernel in onnxruntime 1.30',
+  },
+  'DynamicQuantizeMatMul: float A x int8 B with bias; B counts as parameters, its scale does not': {
+    op: 'DynamicQuantizeMatMul', outputs: 1,
+    inputs: [{ name: 'a', dtype: F, shape: [2, 3, 4] }, { name: 'b', dtype: 'int8', shape: [4, 5], init: u8(20).map((x) => x - 128) }, { name: 'bs', dtype: F, shape: [1], init: [0.02] }, null, { name: 'bias', dtype: F, shape: [5], init: rand(5) }],
+    shapes: [[2, 3, 5]], dtypes: ['float32'], macs: 2 * 3 * 5 * 4, flops: 240 + 30, params: 25, ort: true,
+  },
+  'MatMulIntegerToFloat: uint8 A x uint8 B, float out': {
+    op: 'MatMulIntegerToFloat', outputs: 1,
+    inputs: [{ name: 'a', dtype: 'uint8', shape: [3, 4] }, { name: 'b', dtype: 'uint8', shape: [4, 5], init: u8(20) }, scalar('as', F, 0.1), { name: 'bs', dtype: F, shape: [1], init: [0.02] }],
+    shapes: [[3, 5]], dtypes: ['float32'], macs: 60, flops: 120, params: 20, ort: true,
+  },
   'QGemm with a quantized output': {
     op: 'QGemm', outputs: 1, attrs: { transB: i(1) },
     inputs: [{ name: 'a', dtype: 'uint8', shape: [3, 4] }, scalar('sa', F, 0.1), scalar('za', 'uint8', 1), { name: 'b', dtype: 'uint8', shape: [5, 4], init: u8(20) }, scalar('sb', F, 0.1), scalar('zb', 'uint8', 2), null, scalar('sy', F, 0.5), scalar('zy', 'uint8', 3)],
