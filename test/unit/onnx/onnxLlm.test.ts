@@ -52,6 +52,27 @@ describe('ONNX LLM recogniser (Model.llm from an export)', () => {
     assert.deepEqual(rest, { architecture: c.model_type, layers: c.n_layer, hiddenSize: c.n_embd, heads: c.n_head, kvHeads: c.n_head, headDim: c.n_embd / c.n_head, vocab: c.vocab_size, maxContext: c.n_positions, source: 'onnx' });
   });
 
+  it('GPT-2 as onnxruntime\'s converter writes it: com.microsoft Attention with stacked past_N / present_N [2, batch, heads, seq, head]', () => {
+    const c = config('gpt2');
+    const nodes: Node[] = [node('Gather', ['wte', 'input_ids'], ['x0']), node('Gather', ['wpe', 'position_ids'], ['p']), node('LayerNormalization', ['x0', 'g', 'b'], ['h0'])];
+    const ins: ValueInfo[] = [];
+    const outs: ValueInfo[] = [];
+    for (let l = 0; l < c.n_layer; l++) {
+      ins.push(vi(`past_${l}`, 'float32', [2, 'batch', c.n_head, 'past_seq_len', c.n_embd / c.n_head]));
+      outs.push(vi(`present_${l}`, 'float32', [2, 'batch', c.n_head, 'total_seq_len', c.n_embd / c.n_head]));
+      nodes.push(node('Attention', [`h${l}`, `w${l}`, `b${l}`, 'mask', `past_${l}`], [`h${l + 1}`, `present_${l}`], { num_heads: int(c.n_head), unidirectional: int(1) }, 'com.microsoft'));
+    }
+    const g = graph(nodes, [vi('input_ids', 'int32', ['batch', 'seq_len']), vi('position_ids', 'int32', ['batch', 'seq_len']), vi('mask', 'int32', ['batch', 'total_seq_len']), ...ins], [vi('logits', 'float32', ['batch', 'seq_len', c.vocab_size]), ...outs],
+      [absent('wte', [c.vocab_size, c.n_embd], 'float32'), absent('wpe', [c.n_positions, c.n_embd], 'float32'), absent('g', [c.n_embd], 'float32'), absent('b', [c.n_embd], 'float32')]);
+    const llm = recogniseOnnxLlm(model(g))!;
+    assert.ok(llm);
+    assert.deepEqual(
+      { architecture: llm.architecture, layers: llm.layers, hiddenSize: llm.hiddenSize, heads: llm.heads, kvHeads: llm.kvHeads, headDim: llm.headDim, vocab: llm.vocab, maxContext: llm.maxContext },
+      { architecture: 'gpt2', layers: c.n_layer, hiddenSize: c.n_embd, heads: c.n_head, kvHeads: c.n_head, headDim: c.n_embd / c.n_head, vocab: c.vocab_size, maxContext: c.n_positions },
+    );
+    assert.deepEqual(llm.kvCache, { past: ins.map((i) => i.name), present: outs.map((o) => o.name) });
+  });
+
   it('Mistral-7B onnxruntime-genai export: GroupQueryAttention attributes give heads, KV heads and the sliding window — as config.json', () => {
     const c = config('mistral-7b-v0.1');
     const head = c.hidden_size / c.num_attention_heads;

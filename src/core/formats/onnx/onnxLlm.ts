@@ -7,8 +7,9 @@ import type { LlmAttentionKind, LlmInfo } from '../../ir/llm';
 /**
  * Recognises a decoder language model in an ONNX export (Optimum, onnxruntime-genai, torch.onnx
  * with a KV cache) and describes it as LlmInfo, the record the LLM analysis reads whatever the file:
- *   - KV cache: graph inputs past_key_values.N.key/value (or past.N / past_key.N), outputs
+ *   - KV cache: graph inputs past_key_values.N.key/value (or past_key.N / past_value.N), outputs
  *     present.N.key/value (or present_key.N), one pair per layer, shaped [batch, kv_heads, seq, head_dim];
+ *     or one stacked past_N / present_N [2, batch, heads, seq, head_dim] per layer (onnxruntime's GPT-2);
  *   - attention nodes (GroupQueryAttention, MultiHeadAttention, com.microsoft Attention, ONNX
  *     Attention) give heads / kv heads and, with none of those, the past shapes do;
  *   - the token embedding (a Gather of a [vocab, hidden] table by a graph input) gives vocab and
@@ -55,12 +56,17 @@ const PAST = /^(?:past_key_values|past_key_value|past)[._](\d+)[._](key|value)$/
 const PAST_SPLIT = /^past_(key|value)[._](\d+)$/;
 const PRESENT = /^(?:present|present_key_values)[._](\d+)[._](key|value)$/;
 const PRESENT_SPLIT = /^present_(key|value)[._](\d+)$/;
+/** onnxruntime's GPT-2 conversion (com.microsoft Attention): one tensor per layer, [2, batch, heads, seq, head]. */
+const PAST_STACKED = /^past[._](\d+)$/;
+const PRESENT_STACKED = /^present[._](\d+)$/;
 
-function layerOf(name: string, joint: RegExp, split: RegExp): { layer: number; kind: string } | undefined {
+function layerOf(name: string, joint: RegExp, split: RegExp, stacked: RegExp): { layer: number; kind: string } | undefined {
   const m = joint.exec(name);
   if (m) return { layer: Number(m[1]), kind: m[2] };
   const s = split.exec(name);
-  return s ? { layer: Number(s[2]), kind: s[1] } : undefined;
+  if (s) return { layer: Number(s[2]), kind: s[1] };
+  const k = stacked.exec(name);
+  return k ? { layer: Number(k[1]), kind: 'key' } : undefined;
 }
 
 const ATTENTION = new Set(['GroupQueryAttention', 'MultiHeadAttention', 'Attention']);
@@ -105,12 +111,12 @@ export function recogniseOnnxLlm(model: Model): LlmInfo | undefined {
   const g = model.graph;
   const past = new Map<number, Map<string, string>>();
   for (const i of g.inputs) {
-    const l = layerOf(i.name, PAST, PAST_SPLIT);
+    const l = layerOf(i.name, PAST, PAST_SPLIT, PAST_STACKED);
     if (l) (past.get(l.layer) ?? past.set(l.layer, new Map()).get(l.layer)!).set(l.kind, i.name);
   }
   const present = new Map<number, Map<string, string>>();
   for (const o of g.outputs) {
-    const l = layerOf(o.name, PRESENT, PRESENT_SPLIT);
+    const l = layerOf(o.name, PRESENT, PRESENT_SPLIT, PRESENT_STACKED);
     if (l) (present.get(l.layer) ?? present.set(l.layer, new Map()).get(l.layer)!).set(l.kind, o.name);
   }
   const attn = g.nodes.filter((n) => ATTENTION.has(n.opType) && (n.domain === 'com.microsoft' || ((n.domain === '' || n.domain === 'ai.onnx') && n.opType === 'Attention')));
@@ -120,7 +126,9 @@ export function recogniseOnnxLlm(model: Model): LlmInfo | undefined {
 
   // Heads: attention attributes first, then the cache shape [batch, kv_heads, seq, head_dim].
   const h = attn.length > 0 ? heads(attn[0]) : {};
-  const pastShape = g.inputs.find((i) => i.name === past.get(0)?.get('key'))?.shape;
+  const shape0 = g.inputs.find((i) => i.name === past.get(0)?.get('key'))?.shape;
+  // [batch, kv_heads, seq, head], or stacked K/V [2, batch, heads, seq, head].
+  const pastShape = shape0?.length === 5 ? shape0.slice(1) : shape0;
   const cacheKv = num(pastShape?.[1]);
   const cacheHead = num(pastShape?.[3]);
   const kvHeads = h.kvHeads ?? cacheKv;
