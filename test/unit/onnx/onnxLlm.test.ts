@@ -82,15 +82,17 @@ describe('ONNX LLM recogniser (Model.llm from an export)', () => {
       nodes.push(node('SimplifiedLayerNormalization', [`x${l}`, `ln.${l}`], [`h${l}`], {}, ''));
       nodes.push(node('GroupQueryAttention', [`q${l}`, `k${l}`, `v${l}`, `past_key_values.${l}.key`, `past_key_values.${l}.value`, 'seqlens_k', 'total_seq'], [`x${l + 1}`, `present.${l}.key`, `present.${l}.value`],
         { num_heads: int(c.num_attention_heads), kv_num_heads: int(c.num_key_value_heads), local_window_size: int(c.sliding_window), do_rotary: int(1) }, 'com.microsoft'));
+      nodes[nodes.length - 1].inputs.push('cos_cache', 'sin_cache');
     }
     const g = graph(nodes, [vi('input_ids', 'int64', ['batch', 'sequence']), ...ins], [vi('logits', 'float16', ['batch', 'sequence', c.vocab_size]), ...outs],
-      [absent('embed_tokens', [c.vocab_size, c.hidden_size]), ...Array.from({ length: c.num_hidden_layers }, (_, l) => absent(`ln.${l}`, [c.hidden_size]))]);
+      [absent('embed_tokens', [c.vocab_size, c.hidden_size]), absent('cos_cache', [c.max_position_embeddings, head / 2]), absent('sin_cache', [c.max_position_embeddings, head / 2]), ...Array.from({ length: c.num_hidden_layers }, (_, l) => absent(`ln.${l}`, [c.hidden_size]))]);
     const llm = recogniseOnnxLlm(model(g))!;
     assert.ok(llm);
     assert.deepEqual(
       { architecture: llm.architecture, layers: llm.layers, hiddenSize: llm.hiddenSize, heads: llm.heads, kvHeads: llm.kvHeads, headDim: llm.headDim, vocab: llm.vocab },
       { architecture: c.model_type, layers: c.num_hidden_layers, hiddenSize: c.hidden_size, heads: c.num_attention_heads, kvHeads: c.num_key_value_heads, headDim: head, vocab: c.vocab_size },
     );
+    assert.equal(llm.maxContext, c.max_position_embeddings, 'the rotary cache covers the trained context');
     assert.equal(llm.attention!.length, c.num_hidden_layers);
     assert.ok(llm.attention!.every((a) => a.kind === 'sliding' && a.window === c.sliding_window));
   });

@@ -97,6 +97,16 @@ function positionTable(g: Graph, hidden: number, vocab: number): number | undefi
   return undefined;
 }
 
+/** Rows of the rotary cos cache (GroupQueryAttention input 7, RotaryEmbedding's cos input): the positions it covers. */
+function rotaryTable(g: Graph): number | undefined {
+  for (const n of g.nodes) {
+    const slot = n.opType === 'GroupQueryAttention' ? 7 : n.opType === 'RotaryEmbedding' ? (n.domain === 'com.microsoft' ? 2 : 1) : -1;
+    const t = slot >= 0 ? g.initializers.get(n.inputs[slot] ?? '') : undefined;
+    if (t && t.dims.length === 2) return t.dims[0];
+  }
+  return undefined;
+}
+
 function heads(n: Node): { heads?: number; kvHeads?: number; window?: number } {
   if (n.opType === 'GroupQueryAttention') {
     const w = attrInt(n, 'local_window_size', -1);
@@ -148,7 +158,7 @@ export function recogniseOnnxLlm(model: Model): LlmInfo | undefined {
   const attention: LlmAttentionKind[] | undefined = windows.some((w) => w !== undefined) ? windows.map((w) => (w ? { kind: 'sliding', window: w } : { kind: 'full' })) : undefined;
   const folder = folderConfig(model.file);
   const architecture = folder.architecture ?? model.metadata.model_type ?? (rms ? (attention ? 'mistral' : 'llama') : positions !== undefined ? 'gpt2' : 'unknown');
-  const maxContext = positions ?? folder.maxContext;
+  const maxContext = positions ?? folder.maxContext ?? rotaryTable(g);
   const positive = (x: number) => Number.isInteger(x) && x > 0;
   if (![layers, emb.hidden, qHeads, kvHeads, headDim, vocab].every(positive) || qHeads % kvHeads !== 0) return undefined;
   const order = (m: Map<number, Map<string, string>>) => [...m.keys()].sort((a, b) => a - b).flatMap((k) => ['key', 'value'].flatMap((kind) => m.get(k)?.get(kind) ?? []));
