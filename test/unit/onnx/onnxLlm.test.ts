@@ -1,7 +1,7 @@
 // The ONNX LLM recogniser: an export's KV cache (past_key_values.* / present.*), attention nodes
 // and embedding table give the same LlmInfo as the checkpoint's config.json.
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeModel } from '../../../src/core/analysis/analyze';
 import { readOnnx } from '../../../src/core/formats/onnx/reader';
@@ -32,6 +32,23 @@ function cache(layers: number, kv: number, head: number): { ins: ValueInfo[]; ou
     }
   }
   return { ins, outs };
+}
+
+/** A tiny Llama-style int4 export as onnxruntime-genai writes one (GatherBlockQuantized, MatMulNBits, GQA). */
+function int4Llama() {
+  const L = 2, V = 64, D = 32, H = 4, KV = 2, E = 8;
+  const { ins, outs } = cache(L, KV, E);
+  const inline = (name: string, dtype: DType, dims: number[]): LazyTensor => ({ name, dtype, dims, source: { kind: 'inline', bytes: new Uint8Array(dims.reduce((a, b) => a * b, 1) * (dtype === 'uint8' ? 1 : dtype === 'int32' ? 4 : 2)) } });
+  const nodes: Node[] = [node('GatherBlockQuantized', ['emb_q', 'input_ids', 'emb_s'], ['x0'], { bits: int(4), block_size: int(32), quantize_axis: int(1) }, 'com.microsoft')];
+  for (let l = 0; l < L; l++) {
+    nodes.push(node('MatMulNBits', [`x${l}`, `qkv.${l}.q`, `qkv.${l}.s`], [`qkv${l}`], { K: int(D), N: int((H + 2 * KV) * E), bits: int(4), block_size: int(32) }, 'com.microsoft'));
+    nodes.push(node('GroupQueryAttention', [`qkv${l}`, '', '', `past_key_values.${l}.key`, `past_key_values.${l}.value`, 'seqlens_k', 'total_seq'], [`x${l + 1}`, `present.${l}.key`, `present.${l}.value`], { num_heads: int(H), kv_num_heads: int(KV) }, 'com.microsoft'));
+  }
+  nodes.push(node('SimplifiedLayerNormalization', [`x${L}`, 'norm'], ['xf']));
+  const inits = [inline('emb_q', 'uint8', [V, D / 2]), inline('emb_s', 'float16', [V, 1]), inline('norm', 'float16', [D])];
+  for (let l = 0; l < L; l++) inits.push(inline(`qkv.${l}.q`, 'uint8', [(H + 2 * KV) * E, 1, 16]), inline(`qkv.${l}.s`, 'float16', [(H + 2 * KV) * E]));
+  const g = graph(nodes, [vi('input_ids', 'int64', ['batch', 'sequence']), vi('seqlens_k', 'int32', ['batch']), vi('total_seq', 'int32', []), ...ins], [vi('xf', 'float16'), ...outs], inits);
+  return { g, ins, outs, L, V, D, H, KV, E };
 }
 
 describe('ONNX LLM recogniser (Model.llm from an export)', () => {
@@ -98,18 +115,7 @@ describe('ONNX LLM recogniser (Model.llm from an export)', () => {
   });
 
   it('the reader fills Model.llm for a written Llama-style int4 export (GatherBlockQuantized embedding, MatMulNBits, GQA)', async () => {
-    const L = 2, V = 64, D = 32, H = 4, KV = 2, E = 8;
-    const { ins, outs } = cache(L, KV, E);
-    const inline = (name: string, dtype: DType, dims: number[]): LazyTensor => ({ name, dtype, dims, source: { kind: 'inline', bytes: new Uint8Array(dims.reduce((a, b) => a * b, 1) * (dtype === 'uint8' ? 1 : dtype === 'int32' ? 4 : 2)) } });
-    const nodes: Node[] = [node('GatherBlockQuantized', ['emb_q', 'input_ids', 'emb_s'], ['x0'], { bits: int(4), block_size: int(32), quantize_axis: int(1) }, 'com.microsoft')];
-    for (let l = 0; l < L; l++) {
-      nodes.push(node('MatMulNBits', [`x${l}`, `qkv.${l}.q`, `qkv.${l}.s`], [`qkv${l}`], { K: int(D), N: int((H + 2 * KV) * E), bits: int(4), block_size: int(32) }, 'com.microsoft'));
-      nodes.push(node('GroupQueryAttention', [`qkv${l}`, '', '', `past_key_values.${l}.key`, `past_key_values.${l}.value`, 'seqlens_k', 'total_seq'], [`x${l + 1}`, `present.${l}.key`, `present.${l}.value`], { num_heads: int(H), kv_num_heads: int(KV) }, 'com.microsoft'));
-    }
-    nodes.push(node('SimplifiedLayerNormalization', [`x${L}`, 'norm'], ['xf']));
-    const inits = [inline('emb_q', 'uint8', [V, D / 2]), inline('emb_s', 'float16', [V, 1]), inline('norm', 'float16', [D])];
-    for (let l = 0; l < L; l++) inits.push(inline(`qkv.${l}.q`, 'uint8', [(H + 2 * KV) * E, 1, 16]), inline(`qkv.${l}.s`, 'float16', [(H + 2 * KV) * E]));
-    const g = graph(nodes, [vi('input_ids', 'int64', ['batch', 'sequence']), vi('seqlens_k', 'int32', ['batch']), vi('total_seq', 'int32', []), ...ins], [vi('xf', 'float16'), ...outs], inits);
+    const { g, ins, outs, L, V, D, H, KV, E } = int4Llama();
     const file = path.join(tmpDir('llm'), 'llama.onnx');
     await writeOnnx(model(g), file);
     const m = await readOnnx(file);
@@ -137,20 +143,22 @@ describe('ONNX LLM recogniser (Model.llm from an export)', () => {
     }
   });
 
-  it('an Optimum export folder: config.json beside model.onnx names the architecture and the trained context', async () => {
-    const refs = process.env.MODELLENS_REF_MODELS;
-    assert.ok(refs && refs !== 'skip', 'MODELLENS_REF_MODELS must point at the reference exports (scripts/test-deps.sh)');
+  it('an export folder: config.json beside model.onnx names the architecture and the trained context', async () => {
     const dir = tmpDir('optimum');
-    copyFileSync(path.join(refs, 'tiny_llama_kv.onnx'), path.join(dir, 'model.onnx'));
-    const plain = await readOnnx(path.join(dir, 'model.onnx'));
-    assert.equal(plain.llm?.architecture, 'unknown', 'a plain torch export says nothing about its family');
-    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model_type: 'llama', max_position_embeddings: 256, num_hidden_layers: 2 }));
-    const m = await readOnnx(path.join(dir, 'model.onnx'));
-    assert.equal(m.llm?.architecture, 'llama');
-    assert.equal(m.llm?.maxContext, 256);
+    const file = path.join(dir, 'model.onnx');
+    await writeOnnx(model(int4Llama().g), file);
+    assert.equal((await readOnnx(file)).llm?.architecture, 'llama', 'without a config: from the graph (RMS norms)');
+    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model_type: 'qwen2', max_position_embeddings: 32768, num_hidden_layers: 2 }));
+    const m = await readOnnx(file);
+    assert.equal(m.llm?.architecture, 'qwen2');
+    assert.equal(m.llm?.maxContext, 32768);
     assert.equal(m.llm?.layers, 2, 'structure still from the graph');
     writeFileSync(path.join(dir, 'config.json'), '{ not json');
-    assert.equal((await readOnnx(path.join(dir, 'model.onnx'))).llm?.architecture, 'unknown', 'a broken config.json is ignored');
+    assert.equal((await readOnnx(file)).llm?.architecture, 'llama', 'a broken config.json is ignored');
+    rmSync(path.join(dir, 'config.json'));
+    writeFileSync(path.join(dir, 'genai_config.json'), JSON.stringify({ model: { type: 'phi3', context_length: 4096 } }));
+    const g = await readOnnx(file);
+    assert.deepEqual([g.llm?.architecture, g.llm?.maxContext], ['phi3', 4096], 'onnxruntime-genai config');
   });
 
   it('models without a KV cache or attention ops are not LLMs (a CNN, a cache-less GPT export)', async () => {
