@@ -1,3 +1,4 @@
+import type { ModelFormat } from '../ir/graph';
 /**
  * The analysis of a model: the one object that the CLI's --json, the code lenses, the status bar and
  * the webview render. Plain JSON (no classes) so it crosses worker and webview boundaries as is.
@@ -48,7 +49,7 @@ export interface Totals {
 }
 
 export interface Analysis {
-  format: 'onnx' | 'keras';
+  format: ModelFormat;
   file: string;
   inputs: TensorSummary[];
   outputs: TensorSummary[];

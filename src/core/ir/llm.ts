@@ -24,6 +24,8 @@ export interface LlmInfo {
   /** Per layer (length `layers`): full attention, a sliding window of `window` tokens, or no KV cache. */
   attention?: LlmAttentionKind[];
   tiedEmbeddings?: boolean;
+  /** A bidirectional encoder (BERT): no KV cache and no decode step. */
+  encoder?: boolean;
   /** Where the record came from. */
   source: 'config' | 'gguf' | 'onnx';
 }
