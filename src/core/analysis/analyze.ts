@@ -7,10 +7,16 @@ import { ConstReader } from '../rules/tensorValues';
 import { bindType } from './bindDims';
 import { peakActivationBytes, tensorBytes } from './liveness';
 import type { Analysis, LayerAnalysis, NotCosted, TensorSummary } from './types';
+import { analyzeLlm, type LlmOptions } from './llm';
 
 export interface AnalyzeOptions {
   /** Values for symbolic dims (e.g. { batch: 1, sequence: 128 }), substituted at the graph inputs. */
   dims?: Record<string, number>;
+  /**
+   * Language models (Model.llm set): options of the LLM numbers (context, KV dtype, memory plan).
+   * Batch and prefill length default to the `batch` / `sequence` dims. `false` skips them.
+   */
+  llm?: LlmOptions | false;
 }
 
 const MAX_WARNINGS = 50;
@@ -20,6 +26,17 @@ const MAX_WARNINGS = 50;
  * small constant tensors that shape computations need). Cost conventions: rules/onnx/costConventions.ts.
  */
 export function analyzeModel(model: Model, opts: AnalyzeOptions = {}): Analysis {
+  const a = analyzeGraph(model, opts);
+  if (model.llm && opts.llm !== false) {
+    const lo = opts.llm ?? {};
+    const d = opts.dims ?? {};
+    const perToken = analyzeGraph(model, { dims: { batch: 1, sequence: 1 } });
+    a.llm = analyzeLlm(model, a, perToken, { ...lo, batch: lo.batch ?? d.batch, sequence: lo.sequence ?? d.sequence });
+  }
+  return a;
+}
+
+function analyzeGraph(model: Model, opts: AnalyzeOptions): Analysis {
   const dims = opts.dims ?? {};
   const graph = model.graph;
   const consts = new ConstReader();

@@ -1,4 +1,5 @@
 import type { ModelFormat } from '../ir/graph';
+import type { LlmAnalysis } from './llm';
 /**
  * The analysis of a model: the one object that the CLI's --json, the code lenses, the status bar and
  * the webview render. Plain JSON (no classes) so it crosses worker and webview boundaries as is.
@@ -56,6 +57,8 @@ export interface Analysis {
   totals: Totals;
   layers: LayerAnalysis[];
   notCosted: NotCosted[];
+  /** Language models: parameters (total/active), KV cache, prefill/decode cost, memory plan. */
+  llm?: LlmAnalysis;
   /** Everything below is extra detail beyond the CLI --json contract. */
   details: AnalysisDetails;
 }
