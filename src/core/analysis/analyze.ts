@@ -7,7 +7,7 @@ import { ConstReader } from '../rules/tensorValues';
 import { bindType } from './bindDims';
 import { peakActivationBytes, tensorBytes } from './liveness';
 import type { Analysis, LayerAnalysis, NotCosted, TensorSummary } from './types';
-import { analyzeLlm, type LlmOptions } from './llm';
+import { analyzeLlm, LlmAnalysisError, type LlmOptions } from './llm';
 
 export interface AnalyzeOptions {
   /** Values for symbolic dims (e.g. { batch: 1, sequence: 128 }), substituted at the graph inputs. */
@@ -30,8 +30,17 @@ export function analyzeModel(model: Model, opts: AnalyzeOptions = {}): Analysis 
   if (model.llm && opts.llm !== false) {
     const lo = opts.llm ?? {};
     const d = opts.dims ?? {};
-    const perToken = analyzeGraph(model, { dims: { batch: 1, sequence: 1 } });
-    a.llm = analyzeLlm(model, a, perToken, { ...lo, batch: lo.batch ?? d.batch, sequence: lo.sequence ?? d.sequence });
+    const names = model.llm.dims ?? { batch: 'batch', sequence: 'sequence' };
+    const oneToken: Record<string, number> = { [names.batch]: 1, [names.sequence]: 1 };
+    if (names.past) oneToken[names.past] = 0;
+    if (names.total) oneToken[names.total] = 1;
+    try {
+      const perToken = analyzeGraph(model, { dims: oneToken });
+      a.llm = analyzeLlm(model, a, perToken, { ...lo, batch: lo.batch ?? d[names.batch], sequence: lo.sequence ?? d[names.sequence] });
+    } catch (e) {
+      if (!(e instanceof LlmAnalysisError)) throw e;
+      a.details.warnings.push(`the LLM numbers cannot be computed: ${e.message}`);
+    }
   }
   return a;
 }
@@ -112,6 +121,7 @@ function analyzeGraph(model: Model, opts: AnalyzeOptions): Analysis {
       producers,
       opsets: model.opsets,
       producer: model.producer,
+      ...(Object.keys(model.metadata).length ? { metadata: { ...model.metadata } } : {}),
       warnings,
     },
   };

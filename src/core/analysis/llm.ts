@@ -230,9 +230,12 @@ function isAttention(l: LayerAnalysis): boolean {
 }
 
 function num(c: number | string): number {
-  if (typeof c !== 'number') throw new Error(`LLM analysis needs static costs at one token (got "${c}")`);
+  if (typeof c !== 'number') throw new LlmAnalysisError(`the graph's cost at one token still depends on unbound dims ("${c.slice(0, 80)}"); name them in Model.llm.dims`);
   return c;
 }
+
+/** The LLM numbers need static per-token costs; without them the analysis says why instead. */
+export class LlmAnalysisError extends Error {}
 
 function sum<T>(xs: readonly T[], f: (x: T, i: number) => number): number {
   let s = 0;

@@ -78,5 +78,7 @@ export interface AnalysisDetails {
   producers: Record<string, string>;
   opsets?: Record<string, number>;
   producer?: string;
+  /** The file's own key/values (ONNX metadata_props, safetensors `__metadata__`, index metadata), when it has any. */
+  metadata?: Record<string, string>;
   warnings: string[];
 }

@@ -227,3 +227,40 @@ describe('LLM: Hugging Face config.json and safetensors checkpoints', function (
     });
   });
 });
+
+describe('LLM: safetensors without an index or a config', function () {
+  this.timeout(60_000);
+  let tmp: string;
+  before(() => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'modellens-llm-lone-'));
+  });
+  after(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('a lone safetensors file: the tensors grouped by layer, __metadata__ kept, a warning that there is no config', async () => {
+    const ts = hfTensors({ ...config('gpt2'), n_layer: 2 }, 'F32');
+    const f = path.join(tmp, 'weights.safetensors');
+    writeSafetensors(f, ts, { format: 'pt', note: 'written by the test' });
+    const a = analyzeModel(await loadModel(f));
+    assert.equal(a.format, 'safetensors');
+    assert.equal(a.totals.params, elements(ts));
+    assert.equal(a.totals.weightBytes, 4 * elements(ts));
+    assert.deepEqual(a.details.metadata, { format: 'pt', note: 'written by the test' });
+    assert.match(a.details.warnings[0], /no config\.json beside the safetensors/);
+    assert.deepEqual([...new Set(a.layers.map((l) => l.scope!.join('/')))].sort(), ['h.0', 'h.1', 'ln_f', 'wpe', 'wte'].sort());
+  });
+
+  it('numbered shards without an index: opening one shard reads them all (with config.json beside them)', async () => {
+    const dir = path.join(tmp, 'noindex');
+    mkdirSync(dir);
+    const cfg = { ...config('llama-2-7b'), num_hidden_layers: 3 };
+    const ts = hfTensors(cfg, 'F16');
+    writeSharded(dir, ts, 3);
+    rmSync(path.join(dir, 'model.safetensors.index.json'));
+    writeFileSync(path.join(dir, 'config.json'), JSON.stringify(cfg));
+    const a = analyzeModel(await loadModel(path.join(dir, 'model-00003-of-00003.safetensors')));
+    assert.equal(a.totals.params, elements(ts));
+    assert.deepEqual(a.details.warnings, []);
+    rmSync(path.join(dir, 'model-00002-of-00003.safetensors'));
+    await assert.rejects(loadModel(path.join(dir, 'model-00001-of-00003.safetensors')), /shard 2 of 3 .*is missing/);
+  });
+});

@@ -23,7 +23,7 @@ export function tensorView(tensors: Map<string, LazyTensor>, base: { file: strin
 }
 
 export function groupOf(name: string): string {
-  const m = /^(.*?\.(?:layers|layer|h|blocks|block|decoder_layers|encoder_layers)\.\d+)\./.exec(name);
+  const m = /^((?:.*?\.)?(?:layers|layer|h|blocks|block|decoder_layers|encoder_layers)\.\d+)\./.exec(name);
   if (m) return m[1];
   const parts = name.split('.');
   return parts.length > 2 ? parts.slice(0, -2).join('.') : parts[0];
