@@ -5,6 +5,7 @@ import path from 'node:path';
 import { analyzeModel } from '../../../src/core/analysis/analyze';
 import { loadModel } from '../../../src/core/formats';
 import { buildLlmModel } from '../../../src/core/formats/hf';
+import { findMotifs } from '../../../src/core/motifs';
 import { elements, hfTensors } from './checkpoints';
 import { UNSEEN } from './configs';
 import { writeSafetensors, writeSharded } from './safetensorsWriter';
@@ -86,6 +87,16 @@ describe('LLM: Hugging Face config.json and safetensors checkpoints', function (
     assert.equal(a.llm!.prefill.flops, a.totals.flops);
     assert.equal(a.llm!.decode!.macsPerToken, 7_680_819_200);
     assert.equal(a.llm!.linearMacsPerToken, 6_607_077_376);
+  });
+
+  it('the N decoder blocks are sibling scopes that the repeated-block motif groups (×N)', async () => {
+    for (const [dir, scope, n] of [['llama-2-7b', 'model/layers.', 32], ['gpt2', 'h.', 12], ['mixtral-8x7b-v0.1', 'model/layers.', 32]] as const) {
+      const a = analyzeModel(await loadModel(path.join(SHARED, dir, 'config.json')), { llm: false });
+      const rep = findMotifs(a).filter((m) => m.kind === 'repeated');
+      assert.equal(rep.length, n, dir);
+      assert.ok(rep.every((m) => m.repeat!.count === n && m.repeat!.group === rep[0].repeat!.group));
+      assert.ok(a.layers.filter((l) => l.scope?.join('/').startsWith(`${scope}0`)).length >= 13);
+    }
   });
 
   it('Mixtral: linear MACs of one decoded token are the README figure (2 experts per layer)', async () => {

@@ -56,7 +56,7 @@ export function readIndexedSet(indexFile: string): SafetensorsSet {
   const dir = path.dirname(indexFile);
   const idx = readIndexFile(indexFile);
   const label = printable(path.basename(indexFile));
-  const files = idx.shards.map((s) => requireInModelFolder(dir, s, `${label} names shard "${printable(s)}"`).file);
+  const files = idx.shards.map((s) => requireInModelFolder(dir, s, label).file);
   const set = readFiles(files);
   Object.assign(set.metadata, idx.metadata);
   const wrongShard: string[] = [];
