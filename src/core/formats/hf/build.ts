@@ -5,7 +5,7 @@ import type { LlmInfo } from '../../ir/llm';
 import type { LazyTensor } from '../../ir/tensor';
 import { printable } from '../modelFiles';
 import { weightDtype, type HfConfig } from './config';
-import { familyOf, SpecError, type FamilyEntry, type Naming, type Spec } from './families';
+import { FAMILIES, familyOf, SpecError, type FamilyEntry, type Naming, type Spec } from './families';
 import { BATCH, GraphBuilder, SEQUENCE } from './graphBuilder';
 import { estimatedQuantBytes, quantConfig, quantizedLinear, type QuantConfig } from './quant';
 import { tensorView } from './tensorView';
@@ -44,7 +44,8 @@ export function buildLlmModel(config: HfConfig, tensors?: Map<string, LazyTensor
   const base = { file: opts.file ?? '', format: opts.format ?? 'hf-config', metadata: { ...(opts.metadata ?? {}) }, warnings: [...(opts.warnings ?? [])] } as const;
   if (!entry) {
     const why = modelType === undefined ? 'config.json has no "model_type"' : `model_type "${printable(modelType, 60)}" is not one ModelLens knows`;
-    return tensorView(tensors ?? new Map(), { ...base, warnings: [...base.warnings, `${why}: no compute graph; the tensors are shown grouped by layer (known types: ${KNOWN()})`] });
+    const shown = tensors && tensors.size > 0 ? 'the tensors are shown grouped by layer' : 'and no weights to show';
+    return tensorView(tensors ?? new Map(), { ...base, warnings: [...base.warnings, `${why}: no compute graph; ${shown} (known types: ${[...FAMILIES.keys()].join(', ')})`] });
   }
   let spec: Spec;
   try {
@@ -88,10 +89,6 @@ export function buildLlmModel(config: HfConfig, tensors?: Map<string, LazyTensor
     warnings,
     llm,
   };
-}
-
-function KNOWN(): string {
-  return ['llama', 'mistral', 'mixtral', 'qwen2', 'qwen2_moe', 'qwen3', 'qwen3_moe', 'gemma', 'gemma2', 'phi3', 'gpt2', 'gpt_neox', 'falcon', 'bert'].join(', ');
 }
 
 class Builder {
