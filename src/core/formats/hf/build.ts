@@ -5,7 +5,7 @@ import type { LlmInfo } from '../../ir/llm';
 import type { LazyTensor } from '../../ir/tensor';
 import { printable } from '../modelFiles';
 import { weightDtype, type HfConfig } from './config';
-import { FAMILIES, familyOf, SpecError, type FamilyEntry, type Naming, type Spec } from './families';
+import { FAMILIES, familyOf, MAX_LAYERS, SpecError, type FamilyEntry, type Naming, type Spec } from './families';
 import { BATCH, GraphBuilder, SEQUENCE } from './graphBuilder';
 import { estimatedQuantBytes, quantConfig, quantizedLinear, type QuantConfig } from './quant';
 import { tensorView } from './tensorView';
@@ -20,8 +20,7 @@ export interface BuildOptions {
   warnings?: string[];
 }
 
-/** Above this many layers or experts a config is not a real model (and would build a huge graph). */
-const MAX_LAYERS = 1024;
+/** Above this many experts a config is not a real model (and would build a huge graph). */
 const MAX_EXPERTS = 1024;
 const MAX_NAMED = 8;
 
@@ -51,7 +50,7 @@ export function buildLlmModel(config: HfConfig, tensors?: Map<string, LazyTensor
   try {
     spec = entry.spec(config);
   } catch (e) {
-    if (e instanceof SpecError) throw new ModelError(`${modelType}: ${e.message}`);
+    if (e instanceof SpecError) throw new ModelError(`${modelType}: ${e.message}`, e.limit ? 'limit' : 'invalid');
     throw e;
   }
   if (spec.layers > MAX_LAYERS) throw new ModelError(`config.json declares ${spec.layers} layers (limit ${MAX_LAYERS})`, 'limit');
