@@ -368,7 +368,7 @@ class Builder {
     if (extra.length) {
       for (const name of extra) this.g.initializers.set(name, this.tensors.get(name)!);
       this.g.node('Weights', 'unmatched_tensors', [], { outputs: 0, domain: 'modellens', weights: extra });
-      out.push(`${extra.length} tensor(s) in the checkpoint are not part of the ${this.fam === undefined ? '' : 'family\'s'} graph (counted as parameters, not costed): ${names(extra)}`);
+      out.push(`${extra.length} tensor(s) in the checkpoint are not part of the family's graph (counted as parameters, not costed): ${names(extra)}`);
     }
     return out;
   }
