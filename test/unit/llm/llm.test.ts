@@ -159,12 +159,13 @@ describe('LLM: Hugging Face config.json and safetensors checkpoints', function (
     });
 
     it('qwen2 GQA and gemma head_dim override reach the KV cache', () => {
-      const q = analyzeModel(buildLlmModel(UNSEEN[0].config)).llm!;
+      const byName = (re: RegExp) => UNSEEN.find((u) => re.test(u.name))!.config;
+      const q = analyzeModel(buildLlmModel(byName(/^Qwen2-0\.5B/))).llm!;
       assert.equal(q.kvCacheBytesPerToken, 24 * 2 * 2 * 64 * 2);
-      const g = analyzeModel(buildLlmModel(UNSEEN[1].config)).llm!;
+      const g = analyzeModel(buildLlmModel(byName(/^gemma-7b/))).llm!;
       assert.equal(g.headDim, 256);
       assert.equal(g.kvCacheBytesPerToken, 28 * 2 * 16 * 256 * 2);
-      const g2 = analyzeModel(buildLlmModel(UNSEEN[2].config), { llm: { context: 8192 } }).llm!;
+      const g2 = analyzeModel(buildLlmModel(byName(/^gemma-2-2b/)), { llm: { context: 8192 } }).llm!;
       // Even layers slide over 4096 tokens, odd ones see all 8192.
       assert.equal(g2.plan.kvCacheBytes, 13 * 4096 * (2 * 4 * 256 * 2) + 13 * 8192 * (2 * 4 * 256 * 2));
     });
