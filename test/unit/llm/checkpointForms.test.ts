@@ -106,3 +106,21 @@ describe('LLM: checkpoint forms and the plan from JSON', function () {
 });
 
 const UNSEEN_QWEN = { model_type: 'qwen2', hidden_size: 896, intermediate_size: 4864, num_hidden_layers: 24, num_attention_heads: 14, num_key_value_heads: 2, vocab_size: 151936, max_position_embeddings: 131072, max_window_layers: 24, sliding_window: 131072, use_sliding_window: false, tie_word_embeddings: true, torch_dtype: 'bfloat16' };
+
+describe('LLM: a base-model checkpoint (LlamaModel: no "model." prefix, no lm_head)', function () {
+  this.timeout(60_000);
+  it('matches its tensors and names the one it lacks', async () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'modellens-llm-base-'));
+    try {
+      const cfg = { ...config('llama-2-7b'), num_hidden_layers: 2 };
+      const ts = hfTensors(cfg, 'F16').filter((t) => t.name !== 'lm_head.weight').map((t) => ({ ...t, name: t.name.replace(/^model\./, '') }));
+      writeSafetensors(path.join(tmp, 'model.safetensors'), ts);
+      writeFileSync(path.join(tmp, 'config.json'), JSON.stringify(cfg));
+      const a = analyzeModel(await loadModel(tmp));
+      assert.equal(a.totals.params, elements(ts));
+      assert.deepEqual(a.details.warnings, ['1 tensor(s) the config implies are not in the checkpoint (costed from the config\'s shapes, not counted as parameters): "lm_head.weight"']);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});

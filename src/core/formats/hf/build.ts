@@ -111,10 +111,15 @@ class Builder {
     this.n = { ...fam.naming, ...(s.names ?? {}) };
     const alt = this.n.altPrefix;
     if (alt && tensors && !tensors.has(this.n.embed) && tensors.has(alt + this.n.embed)) this.prefix = alt;
+    // Checkpoints saved from the base class (LlamaModel, not LlamaForCausalLM) drop the "model." prefix.
+    if (tensors && this.n.embed.startsWith('model.') && !tensors.has(this.n.embed) && tensors.has(this.n.embed.slice(6))) this.strip = 'model.';
   }
 
+  private strip = '';
+
   /** A weight of the config's shape: the file's tensor, an absent one (config alone), or a graph input when the file lacks it. */
-  private weight(full: string, dims: number[], opts: { linear?: boolean } = {}): string {
+  private weight(name: string, dims: number[], opts: { linear?: boolean } = {}): string {
+    const full = this.strip && name.startsWith(this.strip) ? name.slice(this.strip.length) : name;
     if (!this.tensors) {
       let stored: LazyTensor['stored'];
       if (opts.linear && this.quant && dims.length === 2) {
