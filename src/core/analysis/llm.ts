@@ -88,8 +88,12 @@ const MOE_OPS = new Set(['MoE', 'QMoE', 'SparseMoE']);
 const DEFAULT_CONTEXT_CAP = 4096;
 const MAX_SEARCH_CONTEXT = 2 ** 30;
 
-/** `perToken` is the analysis of the same model at batch 1, sequence 1 (no past). */
-export function analyzeLlm(model: Model, full: Analysis, perToken: Analysis, opts: LlmOptions = {}): LlmAnalysis {
+/**
+ * `perToken` is the analysis of the same model at batch 1, sequence 1 (no past). Encoders are costed
+ * from the graph itself: `encoderRun(batch, sequence)` analyses it at those dims (a pooler runs once per
+ * sequence, not per token, so per-token scaling would not be exact).
+ */
+export function analyzeLlm(model: Model, full: Analysis, perToken: Analysis, opts: LlmOptions = {}, encoderRun?: (batch: number, sequence: number) => Analysis): LlmAnalysis {
   const info = model.llm!;
   const batch = opts.batch ?? 1;
   const context = opts.context ?? Math.min(info.maxContext ?? DEFAULT_CONTEXT_CAP, DEFAULT_CONTEXT_CAP);
@@ -107,7 +111,8 @@ export function analyzeLlm(model: Model, full: Analysis, perToken: Analysis, opt
   const kvLayers = kinds.map((k) => ({ kind: k.kind, ...(k.kind === 'sliding' ? { window: k.window } : {}), bytesPerToken: k.kind === 'none' ? 0 : kvPerLayer }));
   const kvPerToken = sum(kvLayers, (l) => l.bytesPerToken);
 
-  const linear = perToken.layers.filter((l) => !isAttention(l));
+  const inits = model.graph.initializers;
+  const linear = perToken.layers.filter((l) => !isAttention(l, inits));
   const linearMacs = sum(linear, (l) => num(l.macs));
   const otherFlops = sum(linear, (l) => num(l.flops));
   const attn = (queries: number, c: number) => {
@@ -124,6 +129,11 @@ export function analyzeLlm(model: Model, full: Analysis, perToken: Analysis, opt
   };
   const pre = attn(sequence, sequence);
   const prefill = { batch, tokens: sequence, macs: batch * (sequence * linearMacs + pre.macs), flops: batch * (sequence * otherFlops + pre.flops) };
+  if (info.encoder && encoderRun) {
+    const run = encoderRun(batch, sequence);
+    prefill.macs = num(run.totals.macs);
+    prefill.flops = num(run.totals.flops);
+  }
   const dec = attn(1, context);
   const decode = info.encoder ? null : { batch, context, macsPerToken: linearMacs + dec.macs, flopsPerToken: otherFlops + dec.flops };
 
@@ -265,10 +275,15 @@ function span(k: LlmAttentionKind, c: number): number {
   return c;
 }
 
-/** Attention work (score matmuls, softmax) is replaced by the formula; weight matmuls and the rest stay. */
-function isAttention(l: LayerAnalysis): boolean {
-  if (ATTENTION_OPS.has(l.type) && l.params === 0) return true;
-  return (l.type === 'MatMul' || l.type === 'FusedMatMul') && l.params === 0 && l.weightBytes === 0;
+/**
+ * Attention work (score matmuls, softmax) is replaced by the formula; weight matmuls and the rest stay.
+ * A matmul is a weight matmul when an operand is an initializer (a tied lm_head owns no weight of its
+ * own: the embedding belongs to the Gather that uses it first).
+ */
+function isAttention(l: LayerAnalysis, inits: ReadonlyMap<string, unknown>): boolean {
+  const fromWeights = l.inputs.some((i) => inits.has(i.name));
+  if (ATTENTION_OPS.has(l.type)) return !fromWeights;
+  return (l.type === 'MatMul' || l.type === 'FusedMatMul' || l.type === 'Einsum') && !fromWeights;
 }
 
 function num(c: number | string): number {
