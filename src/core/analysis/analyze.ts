@@ -9,12 +9,18 @@ import { parameterSlotsOf } from './parameterSlots';
 import { findTiedWeights } from './tiedWeights';
 import { peakActivationBytes, tensorBytes } from './liveness';
 import type { Analysis, LayerAnalysis, NotCosted, TensorSummary } from './types';
+import { analyzeLlm, LlmAnalysisError, type LlmOptions } from './llm';
 
 export interface AnalyzeOptions {
   /** Values for symbolic dims (e.g. { batch: 1, sequence: 128 }), substituted at the graph inputs. */
   dims?: Record<string, number>;
   /** Look for tied / duplicated initializers (reads a few sampled elements per candidate). Default: ONNX models. */
   tiedWeights?: boolean;
+  /**
+   * Language models (Model.llm set): options of the LLM numbers (context, KV dtype, memory plan).
+   * Batch and prefill length default to the `batch` / `sequence` dims. `false` skips them.
+   */
+  llm?: LlmOptions | false;
 }
 
 const MAX_WARNINGS = 50;
@@ -24,6 +30,27 @@ const MAX_WARNINGS = 50;
  * small constant tensors that shape computations need). Cost conventions: rules/onnx/costConventions.ts.
  */
 export function analyzeModel(model: Model, opts: AnalyzeOptions = {}): Analysis {
+  const a = analyzeGraph(model, opts);
+  if (model.llm && opts.llm !== false) {
+    const lo = opts.llm ?? {};
+    const d = opts.dims ?? {};
+    const names = model.llm.dims ?? { batch: 'batch', sequence: 'sequence' };
+    const oneToken: Record<string, number> = { [names.batch]: 1, [names.sequence]: 1 };
+    if (names.past) oneToken[names.past] = 0;
+    if (names.total) oneToken[names.total] = 1;
+    try {
+      const perToken = analyzeGraph(model, { dims: oneToken });
+      const encoderRun = (b: number, s: number) => (d[names.batch] === b && d[names.sequence] === s ? a : analyzeGraph(model, { dims: { ...d, [names.batch]: b, [names.sequence]: s } }));
+      a.llm = analyzeLlm(model, a, perToken, { ...lo, batch: lo.batch ?? d[names.batch], sequence: lo.sequence ?? d[names.sequence] }, encoderRun);
+    } catch (e) {
+      if (!(e instanceof LlmAnalysisError)) throw e;
+      a.details.warnings.push(`the LLM numbers cannot be computed: ${e.message}`);
+    }
+  }
+  return a;
+}
+
+function analyzeGraph(model: Model, opts: AnalyzeOptions): Analysis {
   const dims = opts.dims ?? {};
   const graph = model.graph;
   const consts = new ConstReader();
@@ -109,6 +136,7 @@ export function analyzeModel(model: Model, opts: AnalyzeOptions = {}): Analysis 
       producers,
       opsets: model.opsets,
       producer: model.producer,
+      ...(Object.keys(model.metadata).length ? { metadata: { ...model.metadata } } : {}),
       warnings,
       shapeConflicts: env.conflicts!.slice(0, MAX_WARNINGS),
     },
