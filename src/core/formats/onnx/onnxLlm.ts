@@ -87,7 +87,7 @@ function tokenDims(g: Graph, pastShape: readonly Dim[] | undefined): LlmInfo['di
   const sequence = sym(ids?.shape?.[1]);
   if (!batch || !sequence) return undefined;
   const past = sym(pastShape?.[2]);
-  const mask = g.inputs.find((i) => i.name === 'attention_mask');
+  const mask = g.inputs.find((i) => /^(attention_)?mask$/.test(i.name) && i.shape?.length === 2);
   const total = sym(mask?.shape?.[1]);
   return {
     batch,
