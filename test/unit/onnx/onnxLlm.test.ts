@@ -135,6 +135,7 @@ describe('ONNX LLM recogniser (Model.llm from an export)', () => {
     assert.ok(a.llm, 'the export gets the LLM numbers');
     assert.equal(a.llm.kvCacheBytesPerToken, L * 2 * KV * E * 2);
     assert.equal(a.llm.linearMacsPerToken, L * D * (H + 2 * KV) * E);
+    assert.ok(a.llm.decode, "a decoder has a decode step");
     assert.equal(a.llm.decode.context, 4096);
     assert.equal(a.llm.decode.macsPerToken, L * D * (H + 2 * KV) * E + L * 2 * H * E * 4096);
     assert.equal(a.llm.prefill.tokens, 3);
