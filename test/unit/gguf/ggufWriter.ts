@@ -113,6 +113,23 @@ export function scalar(b: Bytes, t: Exclude<ValueType, 'array'>, v: number | big
   }
 }
 
+/** One key/value pair as the spec lays it out. */
+export function kvEntry(b: Bytes, e: Kv): Bytes {
+  b.str(e.key).u32(VALUE_TYPE_ID[e.type]);
+  if (e.type !== 'array') scalar(b, e.type, e.value);
+  else {
+    b.u32(VALUE_TYPE_ID[e.elementType]);
+    if ('values' in e) {
+      b.u64(e.values.length);
+      for (const v of e.values) scalar(b, e.elementType, v);
+    } else {
+      b.u64(e.count);
+      for (let i = 0; i < e.count; i++) scalar(b, e.elementType, e.gen(i));
+    }
+  }
+  return b;
+}
+
 export function tensorBytes(t: TensorIn): number {
   const g = GGML[t.type];
   if (!g) throw new Error(`writer: unknown type ${t.type}`);
@@ -125,20 +142,7 @@ export function tensorBytes(t: TensorIn): number {
 export function ggufHeader(kv: Kv[], tensors: TensorIn[], o: { version?: number; alignment?: number } = {}): { header: Buffer; dataBytes: number; offsets: number[] } {
   const align = o.alignment ?? 32;
   const b = new Bytes().raw(Buffer.from('GGUF')).u32(o.version ?? 3).u64(tensors.length).u64(kv.length);
-  for (const e of kv) {
-    b.str(e.key).u32(VALUE_TYPE_ID[e.type]);
-    if (e.type !== 'array') scalar(b, e.type, e.value);
-    else {
-      b.u32(VALUE_TYPE_ID[e.elementType]);
-      if ('values' in e) {
-        b.u64(e.values.length);
-        for (const v of e.values) scalar(b, e.elementType, v);
-      } else {
-        b.u64(e.count);
-        for (let i = 0; i < e.count; i++) scalar(b, e.elementType, e.gen(i));
-      }
-    }
-  }
+  for (const e of kv) kvEntry(b, e);
   let off = 0;
   const offsets: number[] = [];
   for (const t of tensors) {
