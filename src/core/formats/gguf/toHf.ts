@@ -98,7 +98,7 @@ export function ggufToHf(kv: Kv, tensorList: Iterable<GgufTensorInfo>, o: ToHfOp
   if (unmapped.length) warnings.push(`${unmapped.length} GGUF tensor(s) not in the ${arch} family table, shown under their GGUF names: ${unmapped.slice(0, 5).map((n) => printable(n)).join(', ')}${unmapped.length > 5 ? ', …' : ''}`);
   if (copies.length) warnings.push('output.weight is a stored copy of token_embd.weight (the model ties them): its parameters are counted once');
 
-  const config = { ...hyper(kv, arch, byName, fam.keys), tie_word_embeddings: tied };
+  const config: Record<string, unknown> = { ...hyper(kv, arch, byName, fam.keys), tie_word_embeddings: tied };
   const experts = config.num_local_experts ?? config.num_experts;
   const modelType = experts && fam.moeModelType ? fam.moeModelType : fam.modelType;
   return {
