@@ -35,6 +35,8 @@ export interface GgufFamily {
    * stored copy of `token_embd.weight` (GPT-2): the copy is counted once.
    */
   readonly outputIsCopy?: boolean;
+  /** config.json fields the family's checkpoints carry that GGUF has no key for (activation). */
+  readonly fixed?: Readonly<Record<string, unknown>>;
 }
 
 const table = <T>(o: Record<string, T>): Readonly<Record<string, T>> => Object.freeze(Object.assign(Object.create(null) as Record<string, T>, o));
@@ -101,11 +103,12 @@ const FAMILIES: Readonly<Record<string, GgufFamily>> = table<GgufFamily>({
     }),
   },
   qwen3moe: { modelType: 'qwen3_moe', hfClass: 'Qwen3MoeForCausalLM', keys: 'llama', global: table(LLAMA_GLOBAL), block: table({ ...LLAMA_ATTN, ...QWEN_MOE }) },
-  gemma: { modelType: 'gemma', hfClass: 'GemmaForCausalLM', keys: 'llama', global: table(LLAMA_GLOBAL), block: table({ ...LLAMA_ATTN, ...LLAMA_MLP }) },
+  gemma: { modelType: 'gemma', hfClass: 'GemmaForCausalLM', keys: 'llama', fixed: { hidden_activation: 'gelu_pytorch_tanh' }, global: table(LLAMA_GLOBAL), block: table({ ...LLAMA_ATTN, ...LLAMA_MLP }) },
   gemma2: {
     modelType: 'gemma2',
     hfClass: 'Gemma2ForCausalLM',
     keys: 'llama',
+    fixed: { hidden_activation: 'gelu_pytorch_tanh' },
     global: table(LLAMA_GLOBAL),
     block: table({
       ...LLAMA_ATTN,
@@ -135,6 +138,7 @@ const FAMILIES: Readonly<Record<string, GgufFamily>> = table<GgufFamily>({
     hfClass: 'GPT2LMHeadModel',
     keys: 'gpt2',
     outputIsCopy: true,
+    fixed: { activation_function: 'gelu_new' },
     global: table({ token_embd: r('transformer.wte'), position_embd: r('transformer.wpe'), output_norm: r('transformer.ln_f'), output: r('lm_head') }),
     block: table({
       attn_norm: r('transformer.h.{N}.ln_1'),
@@ -149,6 +153,7 @@ const FAMILIES: Readonly<Record<string, GgufFamily>> = table<GgufFamily>({
     modelType: 'gpt_neox',
     hfClass: 'GPTNeoXForCausalLM',
     keys: 'gptneox',
+    fixed: { hidden_act: 'gelu' },
     global: table({ token_embd: r('gpt_neox.embed_in'), output_norm: r('gpt_neox.final_layer_norm'), output: r('embed_out') }),
     block: table({
       attn_norm: r('gpt_neox.layers.{N}.input_layernorm'),
@@ -179,6 +184,7 @@ const FAMILIES: Readonly<Record<string, GgufFamily>> = table<GgufFamily>({
     modelType: 'bert',
     hfClass: 'BertModel',
     keys: 'bert',
+    fixed: { hidden_act: 'gelu' },
     global: table({
       token_embd: r('embeddings.word_embeddings'),
       token_types: r('embeddings.token_type_embeddings'),

@@ -98,7 +98,7 @@ export function ggufToHf(kv: Kv, tensorList: Iterable<GgufTensorInfo>, o: ToHfOp
   if (unmapped.length) warnings.push(`${unmapped.length} GGUF tensor(s) not in the ${arch} family table, shown under their GGUF names: ${unmapped.slice(0, 5).map((n) => printable(n)).join(', ')}${unmapped.length > 5 ? ', …' : ''}`);
   if (copies.length) warnings.push('output.weight is a stored copy of token_embd.weight (the model ties them): its parameters are counted once');
 
-  const config: Record<string, unknown> = { ...hyper(kv, arch, byName, fam.keys), tie_word_embeddings: tied };
+  const config: Record<string, unknown> = { ...fam.fixed, ...hyper(kv, arch, byName, fam.keys), ...biases(fam, tensors), tie_word_embeddings: tied };
   const experts = config.num_local_experts ?? config.num_experts;
   const modelType = experts && fam.moeModelType ? fam.moeModelType : fam.modelType;
   return {
@@ -111,6 +111,22 @@ export function ggufToHf(kv: Kv, tensorList: Iterable<GgufTensorInfo>, o: ToHfOp
     storedBytesByType,
     warnings,
   };
+}
+
+/** Bias flags the family's config.json states, from the tensors the file holds (Qwen2 q/k/v, Falcon, NeoX). */
+function biases(fam: GgufFamily, tensors: readonly GgufTensorInfo[]): Record<string, boolean> {
+  const has = (re: RegExp) => tensors.some((t) => re.test(t.name));
+  const attn = has(/^blk\.\d+\.attn_(q|qkv)\.bias$/);
+  switch (fam.keys) {
+    case 'llama':
+      return { attention_bias: attn && has(/^blk\.\d+\.attn_output\.bias$/), mlp_bias: has(/^blk\.\d+\.ffn_(up|down)\.bias$/), ...(fam.modelType.startsWith('qwen2') ? { qkv_bias: attn } : {}) };
+    case 'falcon':
+      return { bias: attn };
+    case 'gptneox':
+      return { attention_bias: attn };
+    default:
+      return {};
+  }
 }
 
 /** GGUF name → the family's HF name, or 'gguf-only' for llama.cpp's rotary tables. */
