@@ -5,6 +5,7 @@ import { deflateSync, zipSync } from 'fflate';
 import protobuf from 'protobufjs/minimal';
 import { onnx } from '../../src/core/formats/onnx/schema/onnx';
 import { mulberry32 } from '../../src/core/runtime/prng';
+import { mutateGguf } from './gguf';
 
 // The fuzzer must be able to *write* graphs nested deeper than protoc's default limit (the reader's own
 // depth limit is what is under test).
@@ -454,6 +455,7 @@ function mutateH5(r: Rng, id: number): FuzzCase {
 export function makeCase(seed: number, id: number, opts: MutateOptions = {}): FuzzCase {
   const r = rngFor(seed, id);
   const fam = r();
+  if (fam >= 0.92) return mutateGguf(r, id);
   if (fam < 0.45) return mutateOnnx(r, id);
   if (fam < 0.8) return mutateKerasJson(r, id, opts);
   if (fam < 0.95) return mutateKerasZip(r, id);

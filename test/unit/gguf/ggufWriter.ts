@@ -139,21 +139,47 @@ export function tensorBytes(t: TensorIn): number {
 }
 
 /** The header bytes (through the padding before the data section) and each tensor's relative offset. */
-export function ggufHeader(kv: Kv[], tensors: TensorIn[], o: { version?: number; alignment?: number } = {}): { header: Buffer; dataBytes: number; offsets: number[] } {
+/** Where each field landed in the header, for tests and the fuzzer that patch one field. */
+export interface HeaderFields {
+  version: number;
+  tensorCount: number;
+  kvCount: number;
+  kvs: { key: string; at: number; typeAt: number; valueAt: number }[];
+  tensors: { name: string; at: number; rankAt: number; neAt: number[]; typeAt: number; offsetAt: number }[];
+}
+
+export function ggufHeader(kv: Kv[], tensors: TensorIn[], o: { version?: number; alignment?: number } = {}): { header: Buffer; dataBytes: number; offsets: number[]; fields: HeaderFields } {
   const align = o.alignment ?? 32;
   const b = new Bytes().raw(Buffer.from('GGUF')).u32(o.version ?? 3).u64(tensors.length).u64(kv.length);
-  for (const e of kv) kvEntry(b, e);
+  const fields: HeaderFields = { version: 4, tensorCount: 8, kvCount: 16, kvs: [], tensors: [] };
+  for (const e of kv) {
+    const at = b.length;
+    kvEntry(b, e);
+    const typeAt = at + 8 + Buffer.byteLength(e.key);
+    fields.kvs.push({ key: e.key, at, typeAt, valueAt: typeAt + 4 });
+  }
   let off = 0;
   const offsets: number[] = [];
   for (const t of tensors) {
-    b.str(t.name).u32(t.ne.length);
-    for (const d of t.ne) b.u64(d);
-    b.u32(GGML[t.type].id).u64(off);
+    const at = b.length;
+    b.str(t.name);
+    const rankAt = b.length;
+    b.u32(t.ne.length);
+    const neAt: number[] = [];
+    for (const d of t.ne) {
+      neAt.push(b.length);
+      b.u64(d);
+    }
+    const typeAt = b.length;
+    b.u32(GGML[t.type].id);
+    const offsetAt = b.length;
+    b.u64(off);
+    fields.tensors.push({ name: t.name, at, rankAt, neAt, typeAt, offsetAt });
     offsets.push(off);
     off += Math.ceil(tensorBytes(t) / align) * align;
   }
   b.pad(align);
-  return { header: b.toBuffer(), dataBytes: off, offsets };
+  return { header: b.toBuffer(), dataBytes: off, offsets, fields };
 }
 
 /** Writes a GGUF file whose tensor data is a hole: header bytes, then truncate to the full size. */

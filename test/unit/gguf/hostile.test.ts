@@ -86,7 +86,7 @@ describe('GGUF: hostile headers', function () {
     rejects(withTensor(0n, { ne: [2n ** 63n] }), /dimension 9223372036854775808, too large/);
     rejects(withTensor(0n, { ne: [2n ** 30n, 2n ** 30n, 2n ** 30n] }), /elements, too many/);
     rejects(withTensor(0n, { type: 12, ne: [100n, 2n] }), /rows of 100 elements, not a whole number of Q4_K blocks of 256/);
-    rejects(withTensor(0n, { type: 31 }), /ggml type 31 \(Q4_0_4_4\) was removed from GGUF files/);
+    rejects(withTensor(0n, { type: 31 }), /ggml type 31 \(Q4_0_4_4\), which was removed from GGUF files/);
     rejects(withTensor(0n, { type: 999 }), /unknown ggml type 999/);
   });
 

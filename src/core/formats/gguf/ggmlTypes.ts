@@ -86,7 +86,7 @@ export function ggmlType(id: number): GgmlType | undefined {
 /** Why an id is not a type ModelLens can size: removed from GGUF files, or not known at all. */
 export function ggmlTypeProblem(id: number): string {
   const old = REMOVED.get(id);
-  return old ? `ggml type ${id} (${old}) was removed from GGUF files (llama.cpp repacks Q4_0/IQ4_NL at load time instead)` : `unknown ggml type ${id}`;
+  return old ? `ggml type ${id} (${old}), which was removed from GGUF files (llama.cpp repacks Q4_0 / IQ4_NL at load time instead)` : `unknown ggml type ${id}`;
 }
 
 export function allGgmlTypes(): readonly GgmlType[] {
