@@ -24,6 +24,11 @@ export interface LlmInfo {
   /** Per layer (length `layers`): full attention, a sliding window of `window` tokens, or no KV cache. */
   attention?: LlmAttentionKind[];
   tiedEmbeddings?: boolean;
+  /**
+   * ONNX exports: the graph inputs that feed the KV cache (past_key_values.N.key/value) and the
+   * outputs that return it (present.N.key/value), in layer order.
+   */
+  kvCache?: { past: string[]; present: string[] };
   /** Where the record came from. */
   source: 'config' | 'gguf' | 'onnx';
 }
