@@ -9,12 +9,18 @@ import { parameterSlotsOf } from './parameterSlots';
 import { findTiedWeights } from './tiedWeights';
 import { peakActivationBytes, tensorBytes } from './liveness';
 import type { Analysis, LayerAnalysis, NotCosted, TensorSummary } from './types';
+import { analyzeLlm, LlmAnalysisError, type LlmOptions } from './llm';
 
 export interface AnalyzeOptions {
   /** Values for symbolic dims (e.g. { batch: 1, sequence: 128 }), substituted at the graph inputs. */
   dims?: Record<string, number>;
   /** Look for tied / duplicated initializers (reads a few sampled elements per candidate). Default: ONNX models. */
   tiedWeights?: boolean;
+  /**
+   * Language models (Model.llm set): options of the LLM numbers (context, KV dtype, memory plan).
+   * Batch and prefill length default to the `batch` / `sequence` dims. `false` skips them.
+   */
+  llm?: LlmOptions | false;
 }
 
 const MAX_WARNINGS = 50;
@@ -24,6 +30,27 @@ const MAX_WARNINGS = 50;
  * small constant tensors that shape computations need). Cost conventions: rules/onnx/costConventions.ts.
  */
 export function analyzeModel(model: Model, opts: AnalyzeOptions = {}): Analysis {
+  const a = analyzeGraph(model, opts);
+  if (model.llm && opts.llm !== false) {
+    const lo = opts.llm ?? {};
+    const d = opts.dims ?? {};
+    const names = model.llm.dims ?? { batch: 'batch', sequence: 'sequence' };
+    const oneToken: Record<string, number> = { [names.batch]: 1, [names.sequence]: 1 };
+    if (names.past) oneToken[names.past] = 0;
+    if (names.total) oneToken[names.total] = 1;
+    try {
+      const perToken = analyzeGraph(model, { dims: oneToken });
+      const encoderRun = (b: number, s: number) => (d[names.batch] === b && d[names.sequence] === s ? a : analyzeGraph(model, { dims: { ...d, [names.batch]: b, [names.sequence]: s } }));
+      a.llm = analyzeLlm(model, a, perToken, { ...lo, batch: lo.batch ?? d[names.batch], sequence: lo.sequence ?? d[names.sequence] }, encoderRun);
+    } catch (e) {
+      if (!(e instanceof LlmAnalysisError)) throw e;
+      a.details.warnings.push(`the LLM numbers cannot be computed: ${e.message}`);
+    }
+  }
+  return a;
+}
+
+function analyzeGraph(model: Model, opts: AnalyzeOptions): Analysis {
   const dims = opts.dims ?? {};
   const graph = model.graph;
   const consts = new ConstReader();
@@ -41,7 +68,7 @@ export function analyzeModel(model: Model, opts: AnalyzeOptions = {}): Analysis 
   for (const k of Object.keys(dims)) if (!allInputSymbols.has(k)) env.warnings.add(`dim "${k}" is not a symbol of any graph input (inputs use: ${[...allInputSymbols].join(', ') || 'none'})`);
 
   // ONNX initializers only: Keras shares layers by weight name, and the LLM readers know their ties.
-  const tied = !(opts.tiedWeights ?? model.format === 'onnx') ? undefined : findTiedWeights(parameterTensors(run.nodes.map((r) => r.node), graph));
+  const tied = !(opts.tiedWeights ?? model.format === 'onnx') ? undefined : tiedWeightsOf(graph, run.nodes.map((r) => r.node));
   const weights = new WeightLedger(graph, new Set(tied?.pairs.map((p) => graph.initializers.get(p.copy)!)));
   for (const p of tied?.pairs ?? []) env.warnings.add(`"${p.copy}" is ${p.relation === 'transpose' ? 'a transposed copy' : 'a copy'} of "${p.kept}" (${p.elements.toLocaleString('en-US')} parameters): counted once`);
   const layers: LayerAnalysis[] = [];
@@ -109,6 +136,7 @@ export function analyzeModel(model: Model, opts: AnalyzeOptions = {}): Analysis 
       producers,
       opsets: model.opsets,
       producer: model.producer,
+      ...(Object.keys(model.metadata).length ? { metadata: { ...model.metadata } } : {}),
       warnings,
       shapeConflicts: env.conflicts!.slice(0, MAX_WARNINGS),
     },
@@ -116,6 +144,22 @@ export function analyzeModel(model: Model, opts: AnalyzeOptions = {}): Analysis 
 }
 
 /** Float initializers in the order their first consumers run (the tied-weight search keeps the earlier). */
+/**
+ * The tied-weight search reads weight bytes; its answer depends on the initializers only, so an LLM's
+ * second analysis (one token) or a re-analysis at other dims reuses it. Keyed by the initializer map
+ * and its tensors, so a rewrite that replaces a tensor searches again.
+ */
+const tiedCache = new WeakMap<Map<string, LazyTensor>, { tensors: LazyTensor[]; result: ReturnType<typeof findTiedWeights> }>();
+
+function tiedWeightsOf(graph: Graph, nodes: readonly Node[]): ReturnType<typeof findTiedWeights> {
+  const tensors = parameterTensors(nodes, graph);
+  const hit = tiedCache.get(graph.initializers);
+  if (hit && hit.tensors.length === tensors.length && hit.tensors.every((t, i) => t === tensors[i])) return hit.result;
+  const result = findTiedWeights(tensors);
+  tiedCache.set(graph.initializers, { tensors, result });
+  return result;
+}
+
 function parameterTensors(nodes: readonly Node[], graph: Graph): LazyTensor[] {
   const out: LazyTensor[] = [];
   const seen = new Set<LazyTensor>();
