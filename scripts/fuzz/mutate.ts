@@ -5,6 +5,7 @@ import { deflateSync, zipSync } from 'fflate';
 import protobuf from 'protobufjs/minimal';
 import { onnx } from '../../src/core/formats/onnx/schema/onnx';
 import { mulberry32 } from '../../src/core/runtime/prng';
+import { mutateGguf } from './gguf';
 import * as H from './hostile';
 import type { CaseFile } from './hostile';
 import { mutateLlm } from './mutateLlm';
@@ -560,6 +561,8 @@ export function makeCase(seed: number, id: number, opts: MutateOptions = {}): Fu
   const r = rngFor(seed, id);
   // Every eighth case is a Hugging Face checkpoint; the others are the cases they were before it existed.
   if (id % 8 === 5) return mutateLlm(r, id);
+  // And every eighth (another residue) a GGUF file.
+  if (id % 8 === 1) return mutateGguf(r, id);
   const fam = r();
   if (fam < 0.4) return mutateOnnx(r, id);
   if (fam < 0.7) return mutateKerasJson(r, id, opts);
