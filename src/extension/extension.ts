@@ -5,6 +5,8 @@
 import * as vscode from 'vscode';
 import { AnalysisClient } from './analysisClient';
 import { registerBenchmarkCommand } from './benchmark';
+import type { BenchReportData } from './benchReport';
+import { BenchReportPanel } from './benchReportPanel';
 import { Commands } from './commands';
 import { settings } from './config';
 import { ModelDiagnostics } from './diagnostics';
@@ -33,6 +35,8 @@ export interface ModelLensApi {
     hintId: string; uri: vscode.Uri; view?: PreviewView; panel: vscode.WebviewPanel;
     measure(): Promise<CompareView | undefined>; compare?: CompareView; compareError?: string;
   }[];
+  /** Open benchmark report views: the model and the data the view shows (its Markdown, latency). */
+  benchReports(): { uri: vscode.Uri; data: BenchReportData; panel: vscode.WebviewPanel }[];
   isTrusted(): boolean;
   /** Tests only: simulate Restricted Mode (the test server runs with workspace trust disabled). */
   setTrustOverride(trusted: boolean | undefined): void;
@@ -68,6 +72,7 @@ export function activate(context: vscode.ExtensionContext): ModelLensApi {
     vscode.languages.registerCodeLensProvider(JSON_SELECTOR, lenses),
     vscode.languages.registerHoverProvider(JSON_SELECTOR, new KerasHoverProvider(store)),
     new ModelStatusBar(store),
+    { dispose: () => BenchReportPanel.all().forEach((p) => p.dispose()) },
     registerBenchmarkCommand({
       extensionUri: context.extensionUri, log, unsavedBytes: async (uri) => onnx.document(uri)?.unsavedBytes,
       // Per-node times go to the model's open graphs (and to graphs opened later, for the same model).
@@ -92,6 +97,7 @@ export function activate(context: vscode.ExtensionContext): ModelLensApi {
     graphViews: (uri) => commands.graphViews(uri),
     openGraph: (uri) => commands.openGraph(uri),
     previews: () => commands.previewPanels().map((p) => ({ hintId: p.hintId, uri: p.host.uri, view: p.view, panel: p.panel, measure: () => p.measure(), compare: p.compare, compareError: p.compareError })),
+    benchReports: () => BenchReportPanel.all().map((p) => ({ uri: p.uri, data: p.data, panel: p.panel })),
     isTrusted,
     setTrustOverride: (t) => {
       setTrustOverride(t);
