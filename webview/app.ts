@@ -21,7 +21,7 @@ import { measureButton, type MeasureButton } from './panels/measureButton';
 import { summaryPanel } from './panels/summary';
 import {
   HEAT_METRICS, PROTOCOL_VERSION, parseHostMessage, parseViewState,
-  type ExportFormat, type HeatMetric, type HintView, type HostToWebview, type MeasuredTimes, type ViewState, type WebviewToHost,
+  type ExportFormat, type HeatMetric, type HintView, type HostToWebview, type MeasuredTimes, type NodeDetailsView, type ViewState, type WebviewToHost,
 } from './protocol';
 
 type AnalysisMsg = Extract<HostToWebview, { type: 'analysis' }>;
@@ -46,7 +46,7 @@ export class App {
   private analysis: Analysis | undefined;
   private motifs: Motif[] = [];
   private hints: HintView[] = [];
-  private attributes: Record<string, Record<string, string>> = {};
+  private details: Record<string, NodeDetailsView> = {};
   private title = '';
   private hierarchy: Hierarchy | undefined;
   private open = new Set<string>();
@@ -266,7 +266,7 @@ export class App {
     this.analysis = m.analysis;
     this.motifs = m.motifs ?? findMotifs(m.analysis);
     this.hints = m.hints ?? [];
-    this.attributes = m.attributes ?? {};
+    this.details = m.details ?? {};
     this.title = m.title ?? (m.analysis.file.split(/[\\/]/).pop() ?? '');
     this.stats.clear();
     this.setMeasured(m.measured, 'load');
@@ -646,7 +646,8 @@ export class App {
     const l = n.layer;
     const byLayer = new Map(a.layers.map((x) => [x.id, x]));
     side.appendChild(layerDetails(a, l, {
-      attributes: this.attributes[l.id],
+      // Own keys only: ids come from the file ("__proto__" must not read the prototype).
+      details: Object.hasOwn(this.details, l.id) ? this.details[l.id] : undefined,
       motifs: this.motifs.filter((m) => m.anchor === l.id || m.layers.includes(l.id)),
       hints: this.hints.filter((x) => x.layerIds.includes(l.id)),
       stats: this.stats.get(l.id),

@@ -5,7 +5,7 @@
 import type { Analysis } from '../core/analysis/types';
 import type { Motif } from '../core/motifs/types';
 import type { Delta, KnobValues, LayerError, Suggestion } from '../core/passes/types';
-import type { WeightStats } from '../../webview/protocol';
+import type { NodeDetailsView, WeightStats } from '../../webview/protocol';
 
 export interface AnalyzeRequest {
   id: number;
@@ -19,6 +19,8 @@ export interface AnalyzeRequest {
   /** Symbolic dims to bind (setting modellens.defaultDims). */
   dims: Record<string, number>;
   motifs: boolean;
+  /** Attributes and weights of every node for the details panel (default true; lenses do not need them). */
+  details?: boolean;
 }
 
 /** Statistics of one layer's weight tensors (read lazily from the file; only this layer's bytes). */
@@ -90,7 +92,7 @@ export type WeightStatsResponse =
   | { id: number; ok: false; error: WorkerError; ms: number };
 
 export type AnalyzeResponse =
-  | { id: number; ok: true; analysis: Analysis; motifs?: Motif[]; ms: number }
+  | { id: number; ok: true; analysis: Analysis; motifs?: Motif[]; details?: Record<string, NodeDetailsView>; ms: number }
   | { id: number; ok: false; error: WorkerError; ms: number };
 
 export type SuggestResponse =

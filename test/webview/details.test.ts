@@ -1,0 +1,107 @@
+/**
+ * The details panel in headless Chromium, fed the real analysis and node details of squeezenet1_0
+ * (src/extension/nodeDetails.ts, as the worker builds them): every attribute, inputs and outputs with
+ * full shapes, weights with dtype/shape/bytes/storage and first values, nothing cut or overflowing
+ * sideways, zero shown as 0. Screenshots: test-results/webview-details-*.png.
+ */
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { analyzeModel } from '../../src/core/analysis/analyze';
+import { loadModel } from '../../src/core/formats';
+import { findMotifs } from '../../src/core/motifs/index';
+import { modelDetails } from '../../src/extension/nodeDetails';
+import { openWebview, pageErrors, post } from './driver';
+import { ROOT } from './harness';
+import { OUT, webviewSession } from './session';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+declare const document: any;
+
+const FILE = path.resolve(ROOT, '../shared/models/onnx/squeezenet1_0.onnx');
+
+/** Elements of the side panel whose content is wider than their box (cut or scrolling sideways). */
+async function overflowing(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    const side = document.querySelector('.side-body');
+    for (const el of [side, ...side.querySelectorAll('*')]) {
+      if (el.closest('details:not([open])')) continue;
+      if (el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0) out.push(`${el.tagName.toLowerCase()}.${el.className}: ${el.scrollWidth} > ${el.clientWidth} "${el.textContent.slice(0, 60)}"`);
+    }
+    return out;
+  });
+}
+
+describe('details panel in headless Chromium', function () {
+  this.timeout(180000);
+  const session = webviewSession();
+
+  for (const width of [1440, 900]) {
+    it(`${width} px: a Conv shows every attribute, inputs/outputs with full shapes, weights with storage; nothing cut`, async () => {
+      const model = await loadModel(FILE);
+      const a = analyzeModel(model, { dims: {} });
+      const details = await modelDetails(model, FILE);
+      const page = await openWebview(session.browser, session.harness, 'dark', { width, height: 1000 });
+      await post(page, { type: 'analysis', analysis: a, motifs: findMotifs(a), details }, { final: true });
+      const conv = a.layers.find((l) => l.type === 'Conv')!;
+      await page.locator(`g.node[data-id="${conv.id}"] .body`).click();
+      const side = page.locator('.side-body');
+      await side.locator('tr[data-attr="kernel_shape"]').waitFor();
+
+      // The attributes are the ones the worker read, each whole.
+      const rows = await side.locator('table.attrs tr').evaluateAll((trs: { getAttribute(n: string): string; querySelector(s: string): { textContent: string } }[]) =>
+        trs.map((tr) => [tr.getAttribute('data-attr'), tr.querySelector('td').textContent]));
+      assert.deepEqual(rows, details[conv.id].attributes.map((x) => [x.name, x.text]));
+      assert.deepEqual(rows.map((r) => r[0]), ['dilations', 'group', 'kernel_shape', 'pads', 'strides']);
+
+      // Inputs: the data input, the weight and the bias, with their full shapes and dtypes.
+      const inputs = await side.locator('section:has(h3:text-is("Inputs")) li').evaluateAll((lis: { textContent: string }[]) => lis.map((li) => li.textContent));
+      assert.equal(inputs.length, 3);
+      assert.ok(inputs[0].includes('float32 [1, 3, 224, 224]'), inputs[0]);
+      assert.ok(inputs[1].startsWith('features.0.weight · weight') && inputs[1].includes('[96, 3, 7, 7]'), inputs[1]);
+
+      // Weights: dtype, shape, bytes, where stored, first values.
+      const weights = await side.locator('section:has(h3:text-is("Weights")) .tensor-block').evaluateAll((els: { textContent: string }[]) => els.map((e) => e.textContent));
+      assert.equal(weights.length, 2);
+      assert.match(weights[0], /^features\.0\.weightfloat32 \[96, 3, 7, 7\] · 55\.1 KiB \(56,448 B\)in the model file at byte [\d,]+values \(first 16 of 14,112\) \[/);
+      assert.match(weights[1], /values \(first 16 of 96\)/);
+
+      // Long names and stats: the panel wraps; nothing is wider than its box.
+      await page.evaluate((id: string) => window.postMessage({ type: 'weightStats', id, stats: [
+        { name: 'features.0.weight_with_a_very_long_name_that_a_torch_export_would_make/onnx::Conv_123456', shape: [96, 3, 7, 7], count: 14112, min: -0.123456, max: 0.98765, mean: 0.000123, std: 0.0456, sparsity: 0 },
+      ] }, '*'), conv.id);
+      await side.locator('table.stats').waitFor();
+      const stats = await side.locator('table.stats tbody tr').evaluateAll((trs: { textContent: string }[]) => trs.map((t) => t.textContent));
+      assert.ok(stats[0].includes('onnx::Conv_123456'), 'the whole weight name is there');
+      assert.ok(stats[1].endsWith('0'), `zero sparsity is 0: ${stats[1]}`);
+      assert.deepEqual(await overflowing(page), []);
+      await page.screenshot({ path: path.join(OUT, `webview-details-conv-${width}.png`) });
+
+      // A layer without weights: 0 parameters is "0" and "0%", not "<0.1%".
+      const relu = a.layers.find((l) => l.type === 'Relu')!;
+      await page.locator(`g.node[data-id="${relu.id}"] .body`).click();
+      const params = side.locator('table.kv tr', { hasText: 'Parameters' }).locator('td');
+      await params.waitFor();
+      assert.equal(await params.textContent(), '0 0%');
+      assert.deepEqual(pageErrors(page), []);
+      await page.close();
+    });
+  }
+
+  it('a hint that changes nothing in a column says 0 there (the INT8 card said "+0 (+<0.1%)")', async () => {
+    const model = await loadModel(FILE);
+    const a = analyzeModel(model, { dims: {} });
+    const conv = a.layers.find((l) => l.type === 'Conv')!;
+    const hint = { id: 'q', layerIds: [conv.id], pass: 'quantize-int8', title: 'INT8 weights', kind: 'approximate' as const, deltaParams: 0, deltaMacs: 0, deltaWeightBytes: -Math.round(conv.weightBytes * 0.75) };
+    const page = await openWebview(session.browser, session.harness, 'light', { width: 1200, height: 900 });
+    await post(page, { type: 'analysis', analysis: a, motifs: findMotifs(a), hints: [hint] }, { final: true });
+    await page.locator(`g.node[data-id="${conv.id}"] .body`).click();
+    const card = page.locator('.hint-card[data-hint="q"]');
+    await card.waitFor();
+    const cells = await card.locator('table.kv tr').evaluateAll((trs: { textContent: string }[]) => trs.map((t) => t.textContent));
+    assert.deepEqual(cells.slice(0, 2), ['Δ params0', 'Δ MACs0']);
+    assert.match(cells[2], /^Δ weights−[\d.]+ KiB$/);
+    await page.close();
+  });
+});
