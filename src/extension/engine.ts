@@ -2,7 +2,7 @@
  * The analysis the worker runs: file (or the editor's unsaved text/bytes) -> Model -> Analysis (+ motifs).
  * Runs inside the worker thread only, never on the extension host's main thread.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
@@ -12,6 +12,7 @@ import { symbolsOf } from '../core/ir/dim';
 import type { Model } from '../core/ir/graph';
 import { loadModel } from '../core/formats';
 import { modelDetails } from './nodeDetails';
+import { userFacingError } from './errorText';
 import { findMotifs } from '../core/motifs';
 import { toFloat32 } from '../core/tensor/bytes';
 import { tensorStats } from '../core/tensor/stats';
@@ -123,7 +124,8 @@ export async function runAnalyze(req: AnalyzeRequest): Promise<AnalyzeResponse> 
     const motifs = req.motifs ? findMotifs(analysis) : undefined;
     return { id: req.id, ok: true, analysis, motifs, ...(details ? { details } : {}), ms: Date.now() - t0 };
   } catch (e) {
-    return { id: req.id, ok: false, error: toWorkerError(e), ms: Date.now() - t0 };
+    const size = req.bytes?.byteLength ?? (req.text !== undefined ? Buffer.byteLength(req.text) : await stat(req.file).then((s) => s.size, () => undefined));
+    return { id: req.id, ok: false, error: userFacingError(toWorkerError(e), size), ms: Date.now() - t0 };
   }
 }
 

@@ -85,6 +85,8 @@ export interface WorkerError {
   /** Where in the text the problem is (JSON syntax errors), for a diagnostic on the right line. */
   offset?: number;
   length?: number;
+  /** The reader's technical text when `message` was put in the user's words (errorText.ts): for the log. */
+  detail?: string;
 }
 
 export type WeightStatsResponse =

@@ -16,7 +16,7 @@ import { ROOT } from './harness';
 import { OUT, webviewSession } from './session';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-declare const document: any;
+declare const document: any, window: any;
 
 const FILE = path.resolve(ROOT, '../shared/models/onnx/squeezenet1_0.onnx');
 
