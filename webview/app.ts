@@ -57,6 +57,7 @@ export class App {
   private focusedHint: string | undefined;
   private matches: string[] = [];
   private matchIndex = -1;
+  private lastQuery = '';
   private stats = new Map<string, StatsState>();
   /** The last benchmark's per-node times, mapped onto this analysis (the "measured time" heat). */
   private measured: MeasuredIndex | undefined;
@@ -123,8 +124,8 @@ export class App {
         e.preventDefault();
         this.runSearch(search.value, true, e.shiftKey ? -1 : 1);
       } else if (e.key === 'Escape') {
-        search.value = '';
-        this.runSearch('', false);
+        e.preventDefault();
+        this.clearSearch();
         this.renderer.svg.focus();
       }
       e.stopPropagation();
@@ -757,6 +758,9 @@ export class App {
     this.state.search = q;
     this.saveSoon();
     const query = q.trim().toLowerCase();
+    // A new query starts again from its first match.
+    if (query !== this.lastQuery) this.matchIndex = -1;
+    this.lastQuery = query;
     if (!query || !this.analysis) {
       this.matches = [];
       this.matchIndex = -1;
@@ -773,9 +777,20 @@ export class App {
     this.applySearchHighlight();
   }
 
+  /** Esc in the search box: the text, the highlight and the position in the matches all go. */
+  private clearSearch(): void {
+    const box = this.els.search;
+    box.value = '';
+    // The component keeps its own inner <input>; make sure it shows the empty value too.
+    const inner = (box as unknown as { shadowRoot?: ShadowRoot | null }).shadowRoot?.querySelector('input');
+    if (inner) inner.value = '';
+    this.runSearch('', false);
+  }
+
   private applySearchHighlight(): void {
     if (!this.matches.length) {
       this.renderer.setMatches(this.state.search?.trim() ? new Set() : null);
+      this.renderer.setCurrentMatch(undefined);
       return;
     }
     const reps = new Set<string>();
@@ -784,6 +799,9 @@ export class App {
       if (r) reps.add(r);
     }
     this.renderer.setMatches(reps);
+    // The match Enter moved to, drawn apart from the others (VS Code's find: current vs other matches).
+    const cur = this.matchIndex >= 0 ? this.matches[this.matchIndex] : undefined;
+    this.renderer.setCurrentMatch(cur !== undefined ? this.visible?.rep.get(cur) : undefined);
   }
 
   // ---- keyboard -------------------------------------------------------------------------------------

@@ -125,9 +125,8 @@ describe('graph webview in headless Chromium', function () {
     await page.locator('vscode-button', { hasText: 'PNG' }).click();
     await page.waitForFunction(() => window.__posted.some((m: { format?: string }) => m.format === 'png'));
 
-    await page.waitForTimeout(300);
-    const state = await page.evaluate(() => window.__state as { search?: string });
-    assert.equal(state.search, 'GlobalAveragePool');
+    // The view state is saved on a debounce: wait for it, not for a fixed time.
+    await page.waitForFunction(() => (window.__state as { search?: string } | undefined)?.search === 'GlobalAveragePool', undefined, { timeout: 30000 });
     assert.deepEqual(await cspViolations(page), []);
     await page.close();
   });

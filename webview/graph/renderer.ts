@@ -248,6 +248,11 @@ export class GraphRenderer {
     this.setClass('match', ids ?? []);
   }
 
+  /** The search match the user stepped to (class "current"); undefined: none. */
+  setCurrentMatch(id: string | undefined): void {
+    this.setClass('current', id !== undefined ? [id] : []);
+  }
+
   nodeElement(id: string): SVGGElement | undefined {
     return this.nodeEls.get(id);
   }
