@@ -8,7 +8,7 @@ import { registerBenchmarkCommand } from './benchmark';
 import type { BenchReportData } from './benchReport';
 import { BenchReportPanel } from './benchReportPanel';
 import { Commands } from './commands';
-import { settings } from './config';
+import { windowSettings } from './config';
 import { ModelDiagnostics } from './diagnostics';
 import type { GraphView } from './graphPanel';
 import { HintService } from './hintService';
@@ -45,7 +45,7 @@ export interface ModelLensApi {
 export function activate(context: vscode.ExtensionContext): ModelLensApi {
   const output = vscode.window.createOutputChannel('ModelLens', { log: true });
   const log = (m: string) => output.info(m);
-  const client = new AnalysisClient(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, () => settings().timeoutMs, log, () => settings().applyTimeoutMs);
+  const client = new AnalysisClient(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, () => windowSettings().timeoutMs, log, () => windowSettings().applyTimeoutMs);
   const diagnostics = new ModelDiagnostics();
   const store = new ModelStore(client, diagnostics);
   const onnx = new ModelEditorProvider(context.extensionUri, store, log);

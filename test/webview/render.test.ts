@@ -243,7 +243,8 @@ describe('graph webview in headless Chromium', function () {
     await page.keyboard.press('Enter');
     assert.ok((await posted(page)).some((m) => m.type === 'select' && m.id === focused));
     await page.keyboard.press('f');
-    await page.waitForTimeout(400);
+    // The state is saved on a debounce: wait for the selection to be in it.
+    await page.waitForFunction((id: string) => window.__state?.selected === id, focused, { timeout: 30000 });
     const saved = await page.evaluate(() => window.__state);
     assert.equal(saved.selected, focused);
     await page.close();

@@ -12,7 +12,8 @@ import { ROOT } from './harness';
 import { OUT, webviewSession } from './session';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-declare const document: any;
+declare const document: any, getComputedStyle: any;
+type Element = unknown;
 
 describe('graph search in headless Chromium', function () {
   this.timeout(180000);
