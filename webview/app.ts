@@ -15,7 +15,7 @@ import { indexMeasured, layerTime, msText, type MeasuredIndex } from './model/me
 import { heatScale, METRIC_LABEL, metricText, metricValue } from './model/metrics';
 import type { OpFamily } from './model/opFamily';
 import { reportCsv, reportJson, reportMarkdown } from './model/report';
-import { groupDetails, layerDetails, type StatsState } from './panels/details';
+import { groupDetails, hintCard, layerDetails, type StatsState } from './panels/details';
 import { legend } from './panels/legend';
 import { measureButton, type MeasureButton } from './panels/measureButton';
 import { summaryPanel } from './panels/summary';
@@ -340,6 +340,7 @@ export class App {
     const measured = this.measured;
     const hintCount = new Map<string, number>();
     for (const x of this.hints) {
+      if (x.modelWide) continue; // shown once, in the summary
       const r = vg.rep.get(x.layerIds[0]);
       if (r) hintCount.set(r, (hintCount.get(r) ?? 0) + 1);
     }
@@ -608,15 +609,6 @@ export class App {
     clear(side);
     const a = this.analysis;
     if (!a || !this.model) return;
-    if (this.state.panel !== 'details') {
-      side.appendChild(summaryPanel(a, this.motifs, {
-        reveal: (id) => this.reveal(id),
-        export: (f) => void this.export(f),
-        showMotif: (k) => this.showMotif(k),
-      }));
-      return;
-    }
-    const id = this.selected;
     const acts = {
       reveal: (x: string) => this.reveal(x),
       openSource: (x: string) => this.post({ type: 'openSource', id: x }),
@@ -624,6 +616,17 @@ export class App {
       applyHint: (x: string) => this.post({ type: 'applyHint', hintId: x }),
       toggleGroup: (x: string) => this.toggleGroup(x),
     };
+    if (this.state.panel !== 'details') {
+      // A model-wide hint (INT8, clustering) is about the model: one card here, not one per layer.
+      const modelHints = this.hints.filter((x) => x.modelWide).map((x) => hintCard(x, a, acts, x.id === this.focusedHint));
+      side.appendChild(summaryPanel(a, this.motifs, {
+        reveal: (id) => this.reveal(id),
+        export: (f) => void this.export(f),
+        showMotif: (k) => this.showMotif(k),
+      }, modelHints));
+      return;
+    }
+    const id = this.selected;
     if (id === undefined) {
       side.appendChild(h('div', { class: 'empty muted', text: 'Select a node to see its details. Arrow keys move, Enter selects, / searches, f fits.' }));
       return;
@@ -650,7 +653,7 @@ export class App {
       // Own keys only: ids come from the file ("__proto__" must not read the prototype).
       details: Object.hasOwn(this.details, l.id) ? this.details[l.id] : undefined,
       motifs: this.motifs.filter((m) => m.anchor === l.id || m.layers.includes(l.id)),
-      hints: this.hints.filter((x) => x.layerIds.includes(l.id)),
+      hints: this.hints.filter((x) => !x.modelWide && x.layerIds.includes(l.id)),
       stats: this.stats.get(l.id),
       producer: (t) => byLayer.get(a.details.producers[t] ?? ''),
       consumers: (t) => this.model!.edges.filter((e) => e.tensor.name === t && e.from === l.id).map((e) => byLayer.get(e.to)).filter((x): x is LayerAnalysis => !!x),

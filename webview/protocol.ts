@@ -37,6 +37,8 @@ export interface HintView {
   /** Relative reconstruction/output error where measured. */
   error?: number;
   detail?: string;
+  /** A pass over the whole model (INT8, clustering): shown once in the summary, not on each layer. */
+  modelWide?: boolean;
 }
 
 /** One weight tensor's statistics (src/core/tensor/stats.ts); non-finite weights are reported as an error instead. */
@@ -343,6 +345,7 @@ function hint(x: unknown, at: string): void {
   num(o.deltaWeightBytes, `${at}.deltaWeightBytes`);
   optional(o, 'error', at, num);
   optional(o, 'detail', at, str);
+  optional(o, 'modelWide', at, bool);
 }
 
 function totals(x: unknown, at: string): void {

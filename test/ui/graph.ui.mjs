@@ -230,8 +230,8 @@ try {
     await hint.waitFor({ timeout: TIMEOUT });
     const title = (await hint.textContent()).trim();
     log('hint lens:', title);
-    // dense_40 (784×260) at ratio 0.25: rank 65, 784·65 + 65·260 + 260 = 68,120 params instead of 204,100 -> −75%.
-    if (!/^⚡ low rank: −\d+% (params|MACs)$/.test(title)) throw new Error(`unexpected hint lens ${title}`);
+    // Named layer, and both shares stated (src/extension/hints.ts savingsText).
+    if (!/^⚡ low rank dense_4\d: −\d+% (params|MACs) of this layer, −\d+(\.\d)?% of the model$/.test(title)) throw new Error(`unexpected hint lens ${title}`);
     await hint.click();
     const rows = await waitUntil('the preview delta table', async () => {
       for (const f of page.frames()) {

@@ -104,4 +104,25 @@ describe('details panel in headless Chromium', function () {
     assert.match(cells[2], /^Δ weights−[\d.]+ KiB$/);
     await page.close();
   });
+
+  it('a model-wide hint (INT8 over every weighted layer) is one card in the summary, not a badge and a card on each layer', async () => {
+    const model = await loadModel(FILE);
+    const a = analyzeModel(model, { dims: {} });
+    const weighted = a.layers.filter((l) => l.params > 0).map((l) => l.id);
+    const int8 = { id: 'quantize-int8', layerIds: weighted, pass: 'quantize-int8', title: 'INT8 weights', kind: 'approximate' as const, deltaParams: 0, deltaMacs: 0, deltaWeightBytes: -3_700_000, modelWide: true };
+    const lowRank = { id: 'low-rank:x', layerIds: [weighted[1]], pass: 'low-rank', title: 'Low rank', kind: 'approximate' as const, deltaParams: -100, deltaMacs: -100, deltaWeightBytes: -400 };
+    const page = await openWebview(session.browser, session.harness, 'dark', { width: 1200, height: 900 });
+    await post(page, { type: 'analysis', analysis: a, motifs: findMotifs(a), hints: [int8, lowRank] }, { final: true });
+    assert.equal(await page.locator('svg.graph g.node .badge').count(), 1, 'only the per-layer hint has a badge');
+    assert.equal(await page.locator(`g.node[data-id="${weighted[1]}"] .badge`).count(), 1);
+    await page.locator('#tab-summary').click();
+    const cards = page.locator('.summary .hint-card');
+    await cards.first().waitFor();
+    assert.deepEqual(await cards.evaluateAll((els: { getAttribute(n: string): string }[]) => els.map((e) => e.getAttribute('data-hint'))), ['quantize-int8']);
+    await page.screenshot({ path: path.join(OUT, 'webview-model-wide-hint-dark.png') });
+    await page.locator(`g.node[data-id="${weighted[0]}"] .body`).click();
+    await page.locator('.side-body .details-head').waitFor();
+    assert.equal(await page.locator('.side-body .hint-card').count(), 0, 'not repeated on the layer');
+    await page.close();
+  });
 });

@@ -20,7 +20,8 @@ export interface SummaryActions {
   showMotif(kind: MotifKind): void;
 }
 
-export function summaryPanel(a: Analysis, motifs: Motif[], act: SummaryActions): HTMLElement {
+/** `modelHints`: cards of the model-wide hints (INT8, clustering), shown here once. */
+export function summaryPanel(a: Analysis, motifs: Motif[], act: SummaryActions, modelHints: HTMLElement[] = []): HTMLElement {
   const t = a.totals;
   const totalMacs = countValue(t.macs) ?? 0;
   const counts = new Map<MotifKind, number>();
@@ -68,6 +69,7 @@ export function summaryPanel(a: Analysis, motifs: Motif[], act: SummaryActions):
         ? [['Bound dims', Object.entries(a.details.boundDims).map(([k, v]) => `${k}=${v}`).join(', ')] as [string, string]]
         : []),
     ])),
+    modelHints.length ? section('Model-wide hints', ...modelHints) : null,
     section('Structure', motifChips),
     section('Top layers by MACs', barChart(topBy('macs'))),
     section('Top layers by parameters', barChart(topBy('params'))),
