@@ -399,7 +399,8 @@ export class App {
     };
     const nodes: SceneNode[] = vg.nodes.map((v) => {
       const val = values.get(v.id);
-      const heat = metric === 'none' ? undefined : val === undefined ? null : scale.t(val);
+      // Zero cost (a Relu's MACs, a Reshape's params) is no cost: neutral, not the cheapest real layer's colour.
+      const heat = metric === 'none' ? undefined : val === undefined || !(val > 0) ? null : scale.t(val);
       const metricStr = metric !== 'none' && val !== undefined ? metricText(metric, val) : undefined;
       if (v.kind === 'group') {
         const g = v.group!;

@@ -125,4 +125,22 @@ describe('details panel in headless Chromium', function () {
     assert.equal(await page.locator('.side-body .hint-card').count(), 0, 'not repeated on the layer');
     await page.close();
   });
+
+  it('heat by MACs: zero-cost ops (Relu, Concat, pools without MACs) are neutral, not the cheapest layer\'s colour', async () => {
+    const a = analyzeModel(await loadModel(FILE), { dims: {} });
+    const page = await openWebview(session.browser, session.harness, 'dark', { width: 1200, height: 900 });
+    await post(page, { type: 'analysis', analysis: a, motifs: findMotifs(a), state: { metric: 'macs' } }, { final: true });
+    const zero = a.layers.filter((l) => l.macs === 0).map((l) => l.id);
+    const costly = a.layers.filter((l) => typeof l.macs === 'number' && l.macs > 0).map((l) => l.id);
+    assert.ok(zero.length > 0 && costly.length > 0);
+    const state = await page.locator('svg.graph g.node.heat').evaluateAll((gs: { getAttribute(n: string): string; classList: { contains(c: string): boolean } }[]) =>
+      gs.map((g) => [g.getAttribute('data-id'), g.classList.contains('heat-na')] as [string, boolean]));
+    const na = new Map(state);
+    for (const id of zero) if (na.has(id)) assert.equal(na.get(id), true, `${id} has 0 MACs: neutral`);
+    for (const id of costly) if (na.has(id)) assert.equal(na.get(id), false, `${id} has MACs: coloured`);
+    assert.ok(zero.some((id) => na.has(id)), 'some zero-MAC node is drawn');
+    assert.match(await page.locator('.legend-na').textContent() ?? '', /^zero, or no value/);
+    await page.screenshot({ path: path.join(OUT, 'webview-heat-zero-neutral-dark.png') });
+    await page.close();
+  });
 });
