@@ -410,7 +410,7 @@ export class App {
         const width = Math.min(320, Math.max(200, Math.max(this.textWidth(title, true) + 80, this.textWidth(sub, false) + 24)));
         return {
           id: v.id, kind: 'group', title: fit(title, true, width - 80), subtitle: fitEnd(sub, width - 20),
-          metric: undefined, family: g.family, heat, width, height: 44, repeat: g.repeat?.count, hints: hintCount.get(v.id) ?? 0,
+          metric: undefined, family: g.family, heat, width, height: 44, repeat: g.repeat, hints: hintCount.get(v.id) ?? 0,
           notCosted: false, tooltip: `${g.label}: ${sub}${metricStr ? ` · ${metricStr}` : ''}\nDouble-click to expand`,
         };
       }
@@ -620,11 +620,14 @@ export class App {
     if (this.state.panel !== 'details') {
       // A model-wide hint (INT8, clustering) is about the model: one card here, not one per layer.
       const modelHints = this.hints.filter((x) => x.modelWide).map((x) => hintCard(x, a, acts, x.id === this.focusedHint));
+      // Repeated blocks as the graph draws them (collapse.ts), so the summary and the badges agree.
+      const reps = [...(this.hierarchy?.groups.values() ?? [])].filter((g) => g.repeat && g.repeat.count > 1);
+      const repeated = { blocks: reps.length, sets: reps.filter((g) => g.repeat!.index === 0).length };
       side.appendChild(summaryPanel(a, this.motifs, {
         reveal: (id) => this.reveal(id),
         export: (f) => void this.export(f),
         showMotif: (k) => this.showMotif(k),
-      }, modelHints));
+      }, modelHints, repeated));
       return;
     }
     const id = this.selected;

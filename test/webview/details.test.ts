@@ -143,4 +143,26 @@ describe('details panel in headless Chromium', function () {
     await page.screenshot({ path: path.join(OUT, 'webview-heat-zero-neutral-dark.png') });
     await page.close();
   });
+
+  it('repeated blocks: each badge says which of how many ("3 of 8"), and the summary counts the blocks the graph marks', async () => {
+    const a = analyzeModel(await loadModel(FILE), { dims: {} });
+    const page = await openWebview(session.browser, session.harness, 'dark', { width: 1400, height: 900 });
+    await post(page, { type: 'analysis', analysis: a, motifs: findMotifs(a) }, { final: true });
+    await page.locator('vscode-button', { hasText: 'Collapse' }).click();
+    // Collapsed to the top: open the scope that holds the Fire modules ("features") to see them.
+    const features = page.locator('svg.graph g.node.kind-group', { hasText: 'features' }).first();
+    await features.waitFor();
+    await features.locator('.body').dblclick();
+    await page.locator('svg.graph g.node.kind-group .repeat').first().waitFor();
+    const badges = await page.locator('svg.graph g.node.kind-group .repeat text').allTextContents();
+    // squeezenet1_0 has 8 Fire modules (Iandola et al. 2016): features.3 … features.12.
+    assert.deepEqual([...badges].sort(), ['1 of 8', '2 of 8', '3 of 8', '4 of 8', '5 of 8', '6 of 8', '7 of 8', '8 of 8']);
+    await page.screenshot({ path: path.join(OUT, 'webview-repeat-badges-dark.png') });
+    await page.locator('#tab-summary').click();
+    const chip = page.locator('.chip.motif-repeated');
+    await chip.waitFor();
+    assert.equal(await chip.getAttribute('data-count'), String(badges.length));
+    assert.equal(await chip.textContent(), `${badges.length} repeated blocks in 1 group`);
+    await page.close();
+  });
 });

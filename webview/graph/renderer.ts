@@ -164,7 +164,7 @@ export class GraphRenderer {
     const w = n.width;
     const hgt = n.height;
     g.appendChild(s('title', {}, n.tooltip));
-    if (n.kind === 'group' && (n.repeat ?? 0) > 1) {
+    if (n.kind === 'group' && (n.repeat?.count ?? 0) > 1) {
       g.appendChild(s('rect', { class: 'stack', x: 6, y: 6, width: w, height: hgt, rx: 7 }));
       g.appendChild(s('rect', { class: 'stack', x: 3, y: 3, width: w, height: hgt, rx: 7 }));
     }
@@ -193,9 +193,10 @@ export class GraphRenderer {
     }
     if (n.metric) g.appendChild(s('text', { class: 'metric', x: w - 8, y: 17, 'text-anchor': 'end' }, n.metric));
     if (n.kind === 'group') {
-      if ((n.repeat ?? 0) > 1) {
-        const label = `×${n.repeat}`;
-        const bw = label.length * 7 + 10;
+      if (n.repeat && n.repeat.count > 1) {
+        // "3 of 8": this block is one of eight identical ones ("×8" on each read as eight times this one).
+        const label = `${n.repeat.index + 1} of ${n.repeat.count}`;
+        const bw = label.length * 6.5 + 10;
         g.appendChild(s('g', { class: 'repeat', transform: `translate(${w - bw - 28},5)` },
           s('rect', { width: bw, height: 16, rx: 8 }), s('text', { x: bw / 2, y: 12, 'text-anchor': 'middle' }, label)));
       }

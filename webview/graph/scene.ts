@@ -14,7 +14,8 @@ export interface SceneNode {
   heat?: number | null;
   width: number;
   height: number;
-  repeat?: number;
+  /** One instance of a repeated block: which one, of how many (the badge says "1 of 8"). */
+  repeat?: { index: number; count: number };
   hints: number;
   notCosted: boolean;
   tooltip: string;
