@@ -176,6 +176,28 @@ try {
     await page.screenshot({ path: shot('onnx-graph') });
   });
 
+  await step('a Conv node\'s details: every attribute, inputs with full shapes, weights with storage', async () => {
+    // Find the graph frame, click the first Conv (squeezenet's features.0: 7×7 stride 2, 96 filters).
+    let frame;
+    await waitUntil('the graph frame', async () => {
+      for (const f of page.frames()) {
+        if (f === page.mainFrame()) continue;
+        if (await f.locator('svg.graph g.node.kind-layer').count().catch(() => 0)) { frame = f; return true; }
+      }
+      return false;
+    });
+    await frame.locator('svg.graph g.node.kind-layer', { hasText: 'Conv' }).first().locator('.body').click();
+    await frame.locator('.side-body tr[data-attr="kernel_shape"]').waitFor({ timeout: TIMEOUT });
+    // data-attr names and the cells' text (textContent: the data, not how it wraps on screen).
+    const attrs = await frame.locator('.side-body table.attrs tr').evaluateAll((trs) => trs.map((tr) => `${tr.getAttribute('data-attr')}=${tr.querySelector('td').textContent}`));
+    log('attributes:', attrs.join(' '));
+    for (const want of ['kernel_shape=[7, 7]', 'strides=[2, 2]', 'group=1']) if (!attrs.includes(want)) throw new Error(`attribute ${want} missing: ${attrs.join(', ')}`);
+    const storage = await frame.locator('.side-body .tensor-storage').first().textContent();
+    if (!/^in the model file at byte [\d,]+$/.test(storage)) throw new Error(`weight storage: ${storage}`);
+    await page.mouse.move(150, 700);
+    await page.screenshot({ path: shot('details') });
+  });
+
   await step('Benchmark Model on the ONNX editor: ONNX Runtime runs it and the report opens', async () => {
     // In the .vsix run this proves the packaged ONNX Runtime (dist/node_modules/) loads in the extension host.
     await page.locator('.monaco-workbench').click({ position: { x: 700, y: 12 } }).catch(() => {});
@@ -197,6 +219,11 @@ try {
     await waitUntil('the report tab', () => page.locator('.tabs-container .tab', { hasText: `Benchmark: ${ONNX}` }).count());
     await page.mouse.move(150, 700); // off the title bar, whose hover tooltip would cover the screenshot
     await page.screenshot({ path: shot('benchmark') });
+    // Close the report (nothing to save: it is a view, not a buffer), so the next editors get the width.
+    const tab = page.locator('.tabs-container .tab', { hasText: `Benchmark: ${ONNX}` });
+    await tab.hover();
+    await tab.locator('.tab-actions .action-label').first().click();
+    await waitUntil('the report tab to close', async () => (await tab.count()) === 0);
   });
 
   await step(`open ${KERAS}: totals, "Open graph" and per-layer lenses`, async () => {
