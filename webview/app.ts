@@ -441,7 +441,32 @@ export class App {
     }));
     const motifs = this.els.motifs.checked ? this.sceneMotifs(vg) : [];
     void a;
-    return { nodes, edges, motifs };
+    return { nodes, edges, motifs, frames: this.sceneFrames(vg) };
+  }
+
+  /** Expanded groups whose members are drawn: each gets a frame with its name and a collapse control. */
+  private sceneFrames(vg: VisibleGraph): NonNullable<Scene['frames']> {
+    const h = this.hierarchy;
+    if (!h) return [];
+    const out: NonNullable<Scene['frames']> = [];
+    for (const id of this.open) {
+      const g = h.groups.get(id);
+      if (!g) continue;
+      let depth = 0;
+      let visible = true;
+      for (let p = g.parent; p !== null; p = h.groups.get(p)?.parent ?? null) {
+        depth++;
+        if (!this.open.has(p)) visible = false;
+      }
+      if (!visible) continue;
+      const nodes = new Set<string>();
+      for (const m of g.members) {
+        const r = vg.rep.get(m);
+        if (r && r !== id) nodes.add(r);
+      }
+      if (nodes.size) out.push({ id, label: g.label, nodes: [...nodes], depth });
+    }
+    return out.sort((x, y) => x.depth - y.depth);
   }
 
   private heatRange: { min: number; max: number } | undefined;

@@ -165,4 +165,22 @@ describe('details panel in headless Chromium', function () {
     assert.equal(await chip.textContent(), `${badges.length} repeated blocks in 1 group`);
     await page.close();
   });
+
+  it('an expanded group has a frame with its name and a control that collapses it again', async () => {
+    const a = analyzeModel(await loadModel(FILE), { dims: {} });
+    const page = await openWebview(session.browser, session.harness, 'dark', { width: 1400, height: 900 });
+    await post(page, { type: 'analysis', analysis: a, motifs: findMotifs(a) }, { final: true });
+    // squeezenet opens fully expanded (65 layers): every scope is an open group.
+    const frame = page.locator('svg.graph g.frame', { hasText: 'features.3' }).first();
+    await frame.waitFor();
+    const id = await frame.getAttribute('data-id');
+    assert.ok(id, 'the frame names its group');
+    assert.equal(await page.locator(`svg.graph g.node.kind-group[data-id="${id}"]`).count(), 0, 'open: drawn as its layers');
+    await page.screenshot({ path: path.join(OUT, 'webview-group-frames-dark.png') });
+    await frame.locator('.frame-toggle').click();
+    await page.locator(`svg.graph g.node.kind-group[data-id="${id}"]`).waitFor();
+    assert.equal(await page.locator(`svg.graph g.frame[data-id="${id}"]`).count(), 0, 'collapsed: no frame, one group node');
+    assert.deepEqual(pageErrors(page), []);
+    await page.close();
+  });
 });
