@@ -161,7 +161,7 @@ export class App {
       h('div', { class: 'spacer' }),
       btn('Collapse', 'Collapse all groups', () => this.collapseAll()),
       btn('Expand', 'Expand all groups', () => this.expandAll()),
-      btn('Fit', 'Fit the graph (f)', () => this.renderer.fit()));
+      btn('Fit', 'Fit the graph (f): whole when readable, else its start at a readable zoom (scroll for the rest)', () => this.fitView()));
     const graphPane = h('div', { class: 'graph-pane' });
     const legendHost = h('div', { class: 'legend-host' });
     const status = h('div', { class: 'status muted', attrs: { id: 'status' } });
@@ -543,7 +543,7 @@ export class App {
     tt = this.lap(final ? 'draw' : 'quickDraw', tt);
     this.afterDraw(final);
     this.lap(final ? 'panels' : 'quickPanels', tt);
-    if (view === true) this.renderer.fit();
+    if (view === true) this.fitView();
     else if (view === 'restore') this.initialView(layout);
     this.renderer.viewport.applyNow();
     if (!final) this.userMoved = false;
@@ -571,6 +571,15 @@ export class App {
   private initialView(layout: LayoutResult): void {
     const t = this.restoreTransform;
     if (t) return this.renderer.viewport.set(t);
+    this.fitReadable(layout);
+  }
+
+  /** Fit (button, f, Expand all): the whole graph when that stays readable, else its start, readable. */
+  private fitView(): void {
+    if (this.renderer.layout) this.fitReadable(this.renderer.layout);
+  }
+
+  private fitReadable(layout: LayoutResult): void {
     const { w, h: hh } = this.renderer.viewport.size();
     const k = Math.min((w - 48) / Math.max(1, layout.width), (hh - 48) / Math.max(1, layout.height));
     if (k >= 0.45) return this.renderer.fit();
@@ -849,7 +858,7 @@ export class App {
         this.els.search.focus();
         return;
       case 'f':
-        this.renderer.fit();
+        this.fitView();
         return;
       case '+':
       case '=':

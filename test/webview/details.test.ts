@@ -11,6 +11,7 @@ import { analyzeModel } from '../../src/core/analysis/analyze';
 import { loadModel } from '../../src/core/formats';
 import { findMotifs } from '../../src/core/motifs/index';
 import { modelDetails } from '../../src/extension/nodeDetails';
+import { syntheticTransformer } from './synthetic';
 import { openWebview, pageErrors, post } from './driver';
 import { ROOT } from './harness';
 import { OUT, webviewSession } from './session';
@@ -181,6 +182,30 @@ describe('details panel in headless Chromium', function () {
     await page.locator(`svg.graph g.node.kind-group[data-id="${id}"]`).waitFor();
     assert.equal(await page.locator(`svg.graph g.frame[data-id="${id}"]`).count(), 0, 'collapsed: no frame, one group node');
     assert.deepEqual(pageErrors(page), []);
+    await page.close();
+  });
+
+  it('Fit on a large expanded graph gives a readable view (its start at a readable zoom), not a hairline without labels', async () => {
+    const a = syntheticTransformer({ blocks: 12 });
+    const page = await openWebview(session.browser, session.harness, 'dark', { width: 1200, height: 800 });
+    await post(page, { type: 'analysis', analysis: a, motifs: findMotifs(a) }, { final: true });
+    const seq = await page.evaluate(() => (window.__modellensPaint as { seq: number }).seq);
+    await page.locator('vscode-button', { hasText: 'Expand' }).click();
+    await page.waitForFunction((s0: number) => window.__modellensPaint.seq > s0 && window.__modellensPaint.final, seq, { timeout: 120000 });
+    await page.locator('vscode-button', { hasText: 'Fit' }).click();
+    const k = await page.evaluate(() => {
+      const m = /scale\(([\d.e-]+)\)/.exec(document.querySelector('svg.graph g.viewport').getAttribute('transform') ?? '');
+      return m ? Number(m[1]) : NaN;
+    });
+    assert.ok(k >= 0.45, `zoom after Fit ${k}: labels are dropped below 0.4`);
+    assert.equal(await page.locator('svg.graph.lod-low').count(), 0, 'labels are drawn');
+    // The graph's input is in view.
+    const inView = await page.locator('svg.graph g.node.kind-input').first().evaluate((el: { getBoundingClientRect(): { top: number; bottom: number } }) => {
+      const r = el.getBoundingClientRect();
+      return r.top >= 0 && r.bottom <= 800;
+    });
+    assert.ok(inView, 'the start of the graph is shown');
+    await page.screenshot({ path: path.join(OUT, 'webview-fit-expanded-dark.png') });
     await page.close();
   });
 });
