@@ -19,6 +19,7 @@ import { groupDetails, hintCard, layerDetails, type StatsState } from './panels/
 import { legend } from './panels/legend';
 import { measureButton, type MeasureButton } from './panels/measureButton';
 import { summaryPanel } from './panels/summary';
+import { ToolbarOverflow } from './panels/toolbarOverflow';
 import {
   HEAT_METRICS, PROTOCOL_VERSION, parseHostMessage, parseViewState,
   type ExportFormat, type HeatMetric, type HintView, type HostToWebview, type MeasuredTimes, type NodeDetailsView, type ViewState, type WebviewToHost,
@@ -58,6 +59,7 @@ export class App {
   private matches: string[] = [];
   private matchIndex = -1;
   private lastQuery = '';
+  private overflow?: ToolbarOverflow;
   private stats = new Map<string, StatsState>();
   /** The last benchmark's per-node times, mapped onto this analysis (the "measured time" heat). */
   private measured: MeasuredIndex | undefined;
@@ -154,14 +156,17 @@ export class App {
     };
     const title = h('div', { class: 'title' });
     const searchCount = h('span', { class: 'search-count muted' });
+    const collapse = btn('Collapse', 'Collapse all groups', () => this.collapseAll());
+    const expand = btn('Expand', 'Expand all groups', () => this.expandAll());
+    const fitBtn = btn('Fit', 'Fit the graph (f): whole when readable, else its start at a readable zoom (scroll for the rest)', () => this.fitView());
     const toolbar = h('header', { class: 'toolbar' },
       title,
       h('div', { class: 'search-box' }, search, searchCount),
       metric, measure.el, shapes, aux, motifs,
       h('div', { class: 'spacer' }),
-      btn('Collapse', 'Collapse all groups', () => this.collapseAll()),
-      btn('Expand', 'Expand all groups', () => this.expandAll()),
-      btn('Fit', 'Fit the graph (f): whole when readable, else its start at a readable zoom (scroll for the rest)', () => this.fitView()));
+      collapse, expand, fitBtn);
+    // One row at any width: what does not fit goes into a "⋯" menu, the rarely used first.
+    this.overflow = new ToolbarOverflow(toolbar, [aux, motifs, shapes, collapse, expand, fitBtn, measure.el]);
     const graphPane = h('div', { class: 'graph-pane' });
     const legendHost = h('div', { class: 'legend-host' });
     const status = h('div', { class: 'status muted', attrs: { id: 'status' } });

@@ -208,4 +208,35 @@ describe('details panel in headless Chromium', function () {
     await page.screenshot({ path: path.join(OUT, 'webview-fit-expanded-dark.png') });
     await page.close();
   });
+
+  for (const width of [1440, 1000, 700]) {
+    it(`${width} px: the toolbar stays one row; what does not fit is in a "⋯" menu that works`, async () => {
+      const a = analyzeModel(await loadModel(FILE), { dims: {} });
+      const page = await openWebview(session.browser, session.harness, 'dark', { width, height: 800 });
+      await post(page, { type: 'analysis', analysis: a, motifs: findMotifs(a) }, { final: true });
+      const bar = await page.locator('header.toolbar').evaluate((el: { getBoundingClientRect(): { height: number }; scrollWidth: number; clientWidth: number }) =>
+        ({ height: el.getBoundingClientRect().height, over: el.scrollWidth - el.clientWidth }));
+      assert.ok(bar.height < 50, `toolbar ${bar.height} px tall: one row`);
+      assert.ok(bar.over <= 1, `toolbar content ${bar.over} px wider than the bar`);
+      const more = page.locator('#toolbar-more');
+      if (width >= 1440) {
+        assert.equal(await more.isVisible(), false, 'everything fits at 1440 px');
+      } else {
+        assert.equal(await more.isVisible(), true, `a "⋯" menu at ${width} px`);
+        await more.click();
+        const menu = page.locator('#toolbar-menu');
+        await menu.waitFor();
+        // A control in the menu still works: Collapse (or whichever is there) acts on the graph.
+        const collapse = menu.locator('vscode-button', { hasText: 'Collapse' });
+        if (await collapse.count()) {
+          const seq = await page.evaluate(() => (window.__modellensPaint as { seq: number }).seq);
+          await collapse.click();
+          await page.waitForFunction((s0: number) => window.__modellensPaint.seq > s0, seq, { timeout: 60000 });
+          assert.ok((await page.locator('svg.graph g.node.kind-group').count()) > 0, 'Collapse from the menu collapsed the groups');
+        }
+        await page.screenshot({ path: path.join(OUT, `webview-toolbar-menu-${width}-dark.png`) });
+      }
+      await page.close();
+    });
+  }
 });
