@@ -6,8 +6,9 @@ import { PASS_NAMES } from '../core/passes/registry';
 import type { Count } from '../core/analysis/types';
 import type { KnobName, KnobValues, Suggestion } from '../core/passes/types';
 import { parseDims } from './analyzeCommand';
-import { grouped, human, humanBytes, table } from './format';
+import { grouped, human, humanBytes, table, terminalText } from './format';
 import { UsageError } from './usage';
+import { maxOf } from '../core/arrays';
 
 function parse(argv: string[], options: NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>) {
   try {
@@ -51,7 +52,7 @@ export function renderSuggestions(list: Suggestion[], file: string): string {
 
 export async function runSuggest(args: SuggestArgs): Promise<string> {
   const list = await suggest(args.file, { dims: args.dims });
-  return args.json ? JSON.stringify(list, null, 2) : renderSuggestions(list, args.file);
+  return args.json ? JSON.stringify(list, null, 2) : terminalText(renderSuggestions(list, args.file));
 }
 
 export interface OptimizeArgs {
@@ -121,7 +122,7 @@ export function renderOptimize(r: OptimizeResult, file: string): string {
   ];
   if (Object.keys(r.knobs).length) out.push(`  knobs:          ${Object.entries(r.knobs).map(([k, v]) => `${k}=${v}`).join(', ')}`);
   if (r.errors.length) {
-    const worst = Math.max(...r.errors.map((e) => e.relError));
+    const worst = maxOf(r.errors.map((e) => e.relError));
     out.push(`  weight error:   worst ${(100 * worst).toFixed(2)}% over ${r.errors.length} layer(s)`);
   }
   return out.join('\n');
@@ -129,5 +130,5 @@ export function renderOptimize(r: OptimizeResult, file: string): string {
 
 export async function runOptimize(args: OptimizeArgs): Promise<string> {
   const r = await optimize(args.file, args.pass, args.knobs, args.layers, args.out, { dims: args.dims });
-  return args.json ? JSON.stringify(r, null, 2) : renderOptimize(r, args.file);
+  return args.json ? JSON.stringify(r, null, 2) : terminalText(renderOptimize(r, args.file));
 }

@@ -29,6 +29,7 @@ import type {
   AnalyzeRequest, AnalyzeResponse, ApplyRequest, ApplyResponse, PreviewRequest, PreviewResponse, SuggestRequest, SuggestResponse,
   WeightStatsRequest, WeightStatsResponse, WorkerError,
 } from './workerProtocol';
+import { printable } from '../core/formats/modelFiles';
 
 /** Weight elements up to which find() measures approximate suggestions' errors (hint filtering). */
 const MEASURE_BUDGET = 1e6;
@@ -184,9 +185,10 @@ function describe(code: string): string {
 }
 
 export function toWorkerError(e: unknown): WorkerError {
-  if (isModelError(e)) return { message: e.message, code: e.code };
+  // Messages name things from the model file: one line, control characters escaped (printable).
+  if (isModelError(e)) return { message: printable(e.message, 2000), code: e.code };
   const err = e as Error;
-  return { message: `internal error: ${err?.message ?? String(e)}`, code: 'bug' };
+  return { message: printable(`internal error: ${err?.message ?? String(e)}`, 2000), code: 'bug' };
 }
 
 /**

@@ -21,6 +21,7 @@ import type { OnnxDocument } from './onnxDocument';
 import { KERAS_BINARY_VIEW_TYPE, ModelEditorProvider, ONNX_VIEW_TYPE } from './onnxEditor';
 import { ModelStatusBar } from './statusBar';
 import { isTrusted, setTrustOverride } from './trust';
+import { printable } from '../core/formats/modelFiles';
 
 /** What activate() returns: used by the integration tests (and other extensions, read-only). */
 export interface ModelLensApi {
@@ -44,7 +45,8 @@ export interface ModelLensApi {
 
 export function activate(context: vscode.ExtensionContext): ModelLensApi {
   const output = vscode.window.createOutputChannel('ModelLens', { log: true });
-  const log = (m: string) => output.info(m);
+  // Messages carry names from model files: control characters escaped, so a name cannot forge log lines.
+  const log = (m: string) => output.info(printable(m, 4000));
   const client = new AnalysisClient(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, () => windowSettings().timeoutMs, log, () => windowSettings().applyTimeoutMs);
   const diagnostics = new ModelDiagnostics();
   const store = new ModelStore(client, diagnostics);

@@ -4,6 +4,7 @@ import { finish, kerasConfig } from './common';
 import { GraphIndex, Namer, absentTensor, cloneModel, f32Tensor, initializer, pruneUnused, removeNode, renameUses } from './graphEdit';
 import type { FindOptions, KnobValues, Pass, RewriteOptions, Suggestion } from './types';
 import { readWeights } from './weights';
+import { table } from '../tables';
 
 /**
  * BatchNormalization after a Conv or Gemm is an affine map per output channel, so it folds into the
@@ -47,7 +48,7 @@ interface KerasSite {
   c: number;
 }
 
-const KERAS_PRODUCERS: Record<string, number> = { Conv2D: 4, Conv1D: 3, DepthwiseConv2D: 4, Dense: 2 };
+const KERAS_PRODUCERS: Record<string, number> = table({ Conv2D: 4, Conv1D: 3, DepthwiseConv2D: 4, Dense: 2 });
 
 function kerasSites(model: Model): KerasSite[] {
   const g = model.graph;

@@ -4,6 +4,7 @@ import { inferGraph } from '../rules/engine';
 import { ConstReader } from '../rules/tensorValues';
 import { deltaOf } from './delta';
 import type { LayerError, FindOptions, Knob, KnobValues, Pass, PassName, Suggestion, SuggestionKind } from './types';
+import { maxOf } from '../arrays';
 
 export interface Draft {
   pass: PassName;
@@ -40,7 +41,7 @@ export async function finish(pass: Pass, model: Model, analysis: Analysis, d: Dr
     const perLayer: LayerError[] = [];
     try {
       await pass.rewrite(model, s, at, { withWeights: true, onError: (e) => perLayer.push(e) });
-      if (perLayer.length) s.error = { metric: 'relative-frobenius', value: Math.max(...perLayer.map((e) => e.relError)), perLayer };
+      if (perLayer.length) s.error = { metric: 'relative-frobenius', value: maxOf(perLayer.map((e) => e.relError)), perLayer };
     } catch {
       // Weights not available (architecture-only file): the suggestion stands without a measured error.
     }

@@ -272,10 +272,10 @@ describe('keras: weight-changing passes on tfjs model.json with shards', functio
     assert.deepEqual(m.getLayer('myDense2').getWeights()[0].dataSync(), original.getLayer('myDense2').getWeights()[0].dataSync(), 'the copied kernel is whole');
   });
 
-  it('manifestShardPaths: the shard files a model.json text names (what a save must find on disk)', () => {
-    const text = JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['a.bin', 'sub/b.bin'], weights: [] }, { paths: ['../c.bin', 7], weights: [] }] });
-    assert.deepEqual(manifestShardPaths(text, '/m/x/model.json'), ['/m/x/a.bin', '/m/x/sub/b.bin', '/m/c.bin']);
-    assert.deepEqual(manifestShardPaths('\uFEFF' + text, '/m/x/model.json').length, 3, 'a BOM is no obstacle');
+  it('manifestShardPaths: the shard files a model.json text names (what a save must find on disk); none outside its folder', () => {
+    const text = JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['a.bin', 'sub/b.bin'], weights: [] }, { paths: ['../c.bin', '/etc/passwd', 7], weights: [] }] });
+    assert.deepEqual(manifestShardPaths(text, '/m/x/model.json'), ['/m/x/a.bin', '/m/x/sub/b.bin']);
+    assert.deepEqual(manifestShardPaths('\uFEFF' + text, '/m/x/model.json').length, 2, 'a BOM is no obstacle');
     assert.deepEqual(manifestShardPaths('{"modelTopology": {', '/m/model.json'), []);
     assert.deepEqual(manifestShardPaths('{"class_name": "Sequential"}', '/m/model.json'), []);
   });
