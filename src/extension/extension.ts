@@ -5,8 +5,10 @@
 import * as vscode from 'vscode';
 import { AnalysisClient } from './analysisClient';
 import { registerBenchmarkCommand } from './benchmark';
+import type { BenchReportData } from './benchReport';
+import { BenchReportPanel } from './benchReportPanel';
 import { Commands } from './commands';
-import { settings } from './config';
+import { windowSettings } from './config';
 import { ModelDiagnostics } from './diagnostics';
 import type { GraphView } from './graphPanel';
 import { HintService } from './hintService';
@@ -34,6 +36,8 @@ export interface ModelLensApi {
     hintId: string; uri: vscode.Uri; view?: PreviewView; panel: vscode.WebviewPanel;
     measure(): Promise<CompareView | undefined>; compare?: CompareView; compareError?: string;
   }[];
+  /** Open benchmark report views: the model and the data the view shows (its Markdown, latency). */
+  benchReports(): { uri: vscode.Uri; data: BenchReportData; panel: vscode.WebviewPanel }[];
   isTrusted(): boolean;
   /** Tests only: simulate Restricted Mode (the test server runs with workspace trust disabled). */
   setTrustOverride(trusted: boolean | undefined): void;
@@ -43,7 +47,7 @@ export function activate(context: vscode.ExtensionContext): ModelLensApi {
   const output = vscode.window.createOutputChannel('ModelLens', { log: true });
   // Messages carry names from model files: control characters escaped, so a name cannot forge log lines.
   const log = (m: string) => output.info(printable(m, 4000));
-  const client = new AnalysisClient(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, () => settings().timeoutMs, log, () => settings().applyTimeoutMs);
+  const client = new AnalysisClient(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, () => windowSettings().timeoutMs, log, () => windowSettings().applyTimeoutMs);
   const diagnostics = new ModelDiagnostics();
   const store = new ModelStore(client, diagnostics);
   const onnx = new ModelEditorProvider(context.extensionUri, store, log);
@@ -70,6 +74,7 @@ export function activate(context: vscode.ExtensionContext): ModelLensApi {
     vscode.languages.registerCodeLensProvider(JSON_SELECTOR, lenses),
     vscode.languages.registerHoverProvider(JSON_SELECTOR, new KerasHoverProvider(store)),
     new ModelStatusBar(store),
+    { dispose: () => BenchReportPanel.all().forEach((p) => p.dispose()) },
     registerBenchmarkCommand({
       extensionUri: context.extensionUri, log, unsavedBytes: async (uri) => onnx.document(uri)?.unsavedBytes,
       // Per-node times go to the model's open graphs (and to graphs opened later, for the same model).
@@ -94,6 +99,7 @@ export function activate(context: vscode.ExtensionContext): ModelLensApi {
     graphViews: (uri) => commands.graphViews(uri),
     openGraph: (uri) => commands.openGraph(uri),
     previews: () => commands.previewPanels().map((p) => ({ hintId: p.hintId, uri: p.host.uri, view: p.view, panel: p.panel, measure: () => p.measure(), compare: p.compare, compareError: p.compareError })),
+    benchReports: () => BenchReportPanel.all().map((p) => ({ uri: p.uri, data: p.data, panel: p.panel })),
     isTrusted,
     setTrustOverride: (t) => {
       setTrustOverride(t);
