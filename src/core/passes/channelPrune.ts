@@ -5,6 +5,7 @@ import { finish, inferModel, knobValue } from './common';
 import { GraphIndex, Namer, cloneModel, dropAlong, initializer, pruneUnused } from './graphEdit';
 import type { FindOptions, Knob, KnobValues, Pass, RewriteOptions, Suggestion } from './types';
 import { readWeights } from './weights';
+import { WRITABLE_FLOATS } from '../tensor/bytes';
 import { kerasCandidates, prunedCount, pruneKerasOne } from './channelPruneKeras';
 
 /**
@@ -195,7 +196,7 @@ function candidates(model: Model): { node: Node; plan: Plan }[] {
   for (const n of g.nodes) {
     if (n.opType !== 'Conv' || n.domain !== '' || attrInt(n, 'group', 1) !== 1) continue;
     const w = initializer(g, n.inputs[1]);
-    if (!w || w.dtype !== 'float32' || w.dims[0] < 4 || ix.uses(w.name).length !== 1) continue;
+    if (!w || !WRITABLE_FLOATS.has(w.dtype) || w.dims[0] < 4 || ix.uses(w.name).length !== 1) continue;
     if (n.inputs[2] && !initializer(g, n.inputs[2])) continue;
     const p = plan(model, ix, tys, n, [0]);
     if (p) out.push({ node: n, plan: p });

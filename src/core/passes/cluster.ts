@@ -2,7 +2,7 @@ import type { Analysis } from '../analysis/types';
 import type { Model, Node } from '../ir/graph';
 import { elementCount, type LazyTensor } from '../ir/tensor';
 import { finish, knobValue } from './common';
-import { Namer, absentTensor, cloneModel, f32Tensor, pruneUnused, renameUses } from './graphEdit';
+import { Namer, absentTensor, cloneModel, floatTensor, pruneUnused, renameUses } from './graphEdit';
 import type { FindOptions, Knob, KnobValues, Pass, RewriteOptions, Suggestion } from './types';
 import { weightSites } from './weightSites';
 import { readWeights, relError } from './weights';
@@ -120,9 +120,9 @@ export const cluster: Pass = {
         const { centroids, assign } = kmeans1d(W, 2 ** bits);
         const C = Float32Array.from(W, (v) => centroids[assign(v)]);
         opts.onError?.({ layer: site.node.id, relError: relError(W, C) });
-        g.initializers.set(name, f32Tensor(name, t.dims, C));
+        g.initializers.set(name, floatTensor(name, t.dtype, t.dims, C));
       } else {
-        g.initializers.set(name, absentTensor(name, 'float32', t.dims));
+        g.initializers.set(name, absentTensor(name, t.dtype, t.dims));
       }
       if (name !== t.name) renameUses(g, t.name, name);
     }

@@ -1,7 +1,8 @@
 import type { Analysis } from '../analysis/types';
 import { attrInt, attrInts, type Model, type Node } from '../ir/graph';
 import { finish, kerasConfig, knobValue } from './common';
-import { GraphIndex, Namer, absentTensor, cloneModel, f32Tensor, initializer, newNode, pruneUnused } from './graphEdit';
+import { WRITABLE_FLOATS } from '../tensor/bytes';
+import { GraphIndex, Namer, absentTensor, cloneModel, floatTensor, initializer, newNode, pruneUnused } from './graphEdit';
 import { truncatedSvd } from './linalg/svd';
 import type { FindOptions, Knob, KnobValues, Pass, RewriteOptions, Suggestion } from './types';
 import { readWeights } from './weights';
@@ -33,7 +34,7 @@ function sites(model: Model): Site[] {
     }
     if (node.domain !== '') continue;
     const w = initializer(g, node.inputs[1]);
-    if (!w || w.dims.length < 2 || !w.dtype.startsWith('float') || ix.uses(w.name).length !== 1) continue;
+    if (!w || w.dims.length < 2 || !WRITABLE_FLOATS.has(w.dtype) || ix.uses(w.name).length !== 1) continue;
     if (node.opType === 'MatMul' && w.dims.length === 2) out.push({ node, kind: 'matmul', weight: w.name, m: w.dims[0], n: w.dims[1] });
     else if (node.opType === 'Gemm' && attrInt(node, 'transA', 0) === 0) {
       // Stored B is K×N (transB=0) or N×K (transB=1); factor it as stored.
@@ -164,7 +165,9 @@ function build(model: Model, namer: Namer, s: Site, r: number, L?: Float32Array,
   const n0 = s.node;
   const mk = (base: string, dims: number[], data?: Float32Array) => {
     const name = namer.fresh(base);
-    g.initializers.set(name, data ? f32Tensor(name, dims, data) : absentTensor(name, 'float32', dims));
+    // The factors keep the weight's float type (fp16 beside fp16 activations, …).
+    const dtype = g.initializers.get(s.weight)!.dtype;
+    g.initializers.set(name, data ? floatTensor(name, dtype, dims, data) : absentTensor(name, dtype, dims));
     return name;
   };
   // Keras: the new layer's name is also its output's name, so it takes the plain name first.

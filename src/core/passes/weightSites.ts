@@ -3,6 +3,7 @@ import { attrInt } from '../ir/graph';
 import type { LazyTensor } from '../ir/tensor';
 import { elementCount } from '../ir/tensor';
 import { initializer } from './graphEdit';
+import { WRITABLE_FLOATS } from '../tensor/bytes';
 
 /** A float weight of a Conv / Gemm / MatMul / ConvTranspose, with the axis of its output channels. */
 export interface WeightSite {
@@ -19,7 +20,7 @@ export function weightSites(model: Model, minElements = 256): WeightSite[] {
   for (const node of g.nodes) {
     if (node.domain !== '') continue;
     const t = initializer(g, node.inputs[1]);
-    if (!t || t.dtype !== 'float32' || seen.has(t.name) || elementCount(t) < minElements) continue;
+    if (!t || !WRITABLE_FLOATS.has(t.dtype) || seen.has(t.name) || elementCount(t) < minElements) continue;
     let axis: number | undefined;
     if (node.opType === 'Conv' && t.dims.length >= 3) axis = 0;
     else if (node.opType === 'ConvTranspose' && t.dims.length >= 3 && attrInt(node, 'group', 1) === 1) axis = 1;
