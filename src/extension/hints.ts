@@ -46,6 +46,8 @@ export function selectHints(suggestions: Suggestion[], a: Analysis, f: HintFilte
   return suggestions.filter((s) => {
     const sv = savingsOf(s, a);
     if (!(sv.percent > 0) || sv.percent < f.minSavingsPercent) return false;
+    // An approximate change whose error could not be computed (no weights) cannot pass an error limit.
+    if (s.kind === 'approximate' && !s.error) return false;
     if (s.error && 100 * s.error.value > f.maxErrorPercent) return false;
     return true;
   });

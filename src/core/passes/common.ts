@@ -36,7 +36,10 @@ export async function finish(pass: Pass, model: Model, analysis: Analysis, d: Dr
   if (d.detail) s.detail = d.detail;
   const after = await pass.rewrite(model, s, at, { withWeights: false });
   s.delta = deltaOf(analysis, after, opts.dims);
-  if (s.kind !== 'exact' && (opts.measureBudget ?? 0) > 0 && weightElements(model, s.layers) <= opts.measureBudget!) {
+  // Approximate suggestions always carry their computed error (a filter on the error must never let an
+  // unmeasured one through); fine-tuning ones, whose error is only a starting point, within the budget.
+  const budget = opts.measureBudget ?? 0;
+  if (s.kind === 'approximate' ? budget > 0 : s.kind !== 'exact' && budget > 0 && weightElements(model, s.layers) <= budget) {
     const perLayer: LayerError[] = [];
     try {
       await pass.rewrite(model, s, at, { withWeights: true, onError: (e) => perLayer.push(e) });

@@ -47,7 +47,11 @@ export interface Suggestion {
   at: KnobValues;
   /** after - before, from analysing the rewritten graph (negative = savings). */
   delta: Delta;
-  /** Measured at `at` when find was given a measureBudget covering the layers; else reported by rewrite. value = worst layer. */
+  /**
+   * Computed at `at`: for every approximate suggestion whenever find was given a measureBudget (> 0) and the
+   * weights are readable (low-rank: the SVD's discarded tail energy, sqrt(Σ_{i>r} σ_i² / Σ σ_i²)); for
+   * needs-fine-tuning ones when the budget covers the layers. Else reported by rewrite. value = worst layer.
+   */
   error?: { metric: 'relative-frobenius'; value: number; perLayer: LayerError[] };
   /** Pass-specific data the rewrite needs (plain JSON). */
   detail?: Record<string, unknown>;
