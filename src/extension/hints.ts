@@ -65,7 +65,7 @@ function pct(p: number): string {
 /** `⚡ depthwise separable: −87% MACs` */
 export function hintLensTitle(s: Suggestion, a: Analysis): string {
   const sv = savingsOf(s, a);
-  return `⚡ ${passLabel(s.pass)}: ${sv.percent >= 0 ? '−' : '+'}${pct(Math.abs(sv.percent))}% ${sv.metric}`;
+  return `⚡ ${passLabel(s.pass)}: ${sv.percent >= 0 ? '−' : '+'}${pct(Math.abs(sv.percent))}% ${sv.metric}${s.appliable === false ? ' (needs the weights)' : ''}`;
 }
 
 export function kindLabel(k: Suggestion['kind']): string {
@@ -74,6 +74,7 @@ export function kindLabel(k: Suggestion['kind']): string {
 
 export function hintTooltip(s: Suggestion, a: Analysis): string {
   const err = s.error ? `; measured weight error ${(100 * s.error.value).toFixed(2)}%` : '';
+  if (s.appliable === false) return `${s.title} (${kindLabel(s.kind)}${err}). Not appliable here: ${s.needs ?? 'weights absent'}. Click to preview.`;
   return `${s.title} (${kindLabel(s.kind)}${err}). Click to preview.`;
 }
 
@@ -182,7 +183,8 @@ export function previewView(
     nodes,
     omitted,
     error: measured,
-    applyDisabled,
+    // A suggestion the file cannot take (weights absent) says what it needs instead of failing on Apply.
+    applyDisabled: applyDisabled ?? (s.appliable === false ? s.needs ?? 'cannot be applied to this file' : undefined),
   };
 }
 

@@ -53,6 +53,12 @@ export interface Suggestion {
    * needs-fine-tuning ones when the budget covers the layers. Else reported by rewrite. value = worst layer.
    */
   error?: { metric: 'relative-frobenius'; value: number; perLayer: LayerError[] };
+  /**
+   * false when Apply cannot run on this file as it is (the weights it needs are absent); `needs` then says,
+   * in one line, what it needs. The deltas still hold: they come from the structure.
+   */
+  appliable: boolean;
+  needs?: string;
   /** Pass-specific data the rewrite needs (plain JSON). */
   detail?: Record<string, unknown>;
 }

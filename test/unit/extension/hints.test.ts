@@ -15,7 +15,7 @@ function analysis(layers: LayerAnalysis[], producers: Record<string, string> = {
   };
 }
 function sugg(p: Partial<Suggestion>): Suggestion {
-  return { id: 'x', pass: 'low-rank', title: 't', layers: ['conv'], kind: 'approximate', knobs: [], at: {}, delta: { params: 0, macs: 0, weightBytes: 0 }, ...p };
+  return { id: 'x', pass: 'low-rank', title: 't', layers: ['conv'], kind: 'approximate', knobs: [], at: {}, delta: { params: 0, macs: 0, weightBytes: 0 }, appliable: true, ...p };
 }
 
 // A 3x3 conv 64->128 on 56x56: 73,728 params, 231,211,008 MACs (hand computation).

@@ -55,7 +55,7 @@ describe('passes: every approximate suggestion carries a computed error (issue 1
   it('the hint filter drops approximate suggestions without a computed error', () => {
     const m = readOnnxFile('/work/shared/models/onnx/squeezenet1_0.onnx');
     const a = analyzeModel(m);
-    const s = { id: 'x', pass: 'cluster' as const, title: 't', layers: [m.graph.nodes[0].id], kind: 'approximate' as const, knobs: [], at: {}, delta: { params: 0, macs: 0, weightBytes: -1e6 } };
+    const s = { id: 'x', pass: 'cluster' as const, title: 't', layers: [m.graph.nodes[0].id], kind: 'approximate' as const, knobs: [], at: {}, delta: { params: 0, macs: 0, weightBytes: -1e6 }, appliable: true };
     assert.equal(selectHints([s], a, { enabled: true, minSavingsPercent: 0, maxErrorPercent: 100 }).length, 0);
     const measured = { ...s, error: { metric: 'relative-frobenius' as const, value: 0.01, perLayer: [] } };
     assert.equal(selectHints([measured], a, { enabled: true, minSavingsPercent: 0, maxErrorPercent: 5 }).length, 1);
