@@ -2,13 +2,21 @@ import { isModelError } from '../core/errors';
 import { BenchArgsError, parseBenchModelArgs, runBenchModelCommand } from '../core/runtime/cliHook';
 import { parseAnalyzeArgs, runAnalyze } from './analyzeCommand';
 import { parseOptimizeArgs, parseSuggestArgs, runOptimize, runSuggest } from './passCommands';
-import { USAGE, UsageError } from './usage';
+import { USAGE, UsageError, commandUsage } from './usage';
 
 /** Runs the CLI; returns the exit status. Output goes through the given writers (tests capture them). */
 export async function main(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
   const [command, ...rest] = argv;
   let file = '';
   try {
+    // `modellens COMMAND --help`: that command's usage, exit 0 (before any option parsing).
+    if (command && (rest.includes('--help') || rest.includes('-h'))) {
+      const u = commandUsage(command);
+      if (u) {
+        out(u);
+        return 0;
+      }
+    }
     switch (command) {
       case 'analyze': {
         const args = parseAnalyzeArgs(rest);

@@ -6,6 +6,7 @@ import { PASS_NAMES } from '../core/passes/registry';
 import type { Count } from '../core/analysis/types';
 import type { KnobName, KnobValues, Suggestion } from '../core/passes/types';
 import { parseDims } from './analyzeCommand';
+import { optimizeKeras } from './optimizeKeras';
 import { grouped, human, humanBytes, table } from './format';
 import { UsageError } from './usage';
 
@@ -128,6 +129,7 @@ export function renderOptimize(r: OptimizeResult, file: string): string {
 }
 
 export async function runOptimize(args: OptimizeArgs): Promise<string> {
-  const r = await optimize(args.file, args.pass, args.knobs, args.layers, args.out, { dims: args.dims });
+  const keras = /\.(json|keras|h5|hdf5)$/i.test(args.file);
+  const r = await (keras ? optimizeKeras : optimize)(args.file, args.pass, args.knobs, args.layers, args.out, { dims: args.dims });
   return args.json ? JSON.stringify(r, null, 2) : renderOptimize(r, args.file);
 }
