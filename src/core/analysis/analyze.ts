@@ -155,6 +155,15 @@ const QUANTIZED_WEIGHT_INPUTS: Record<string, number[]> = {
 };
 
 /**
+ * Clustered weights (passes/cluster.ts) are stored as uint8 / uint4 indices Cast to int64 and looked up
+ * in a codebook by Gather: each index stands for one weight, so it counts as a parameter as int8
+ * weights behind DequantizeLinear do. Shape constants are int64, never uint8/uint4, so they stay out.
+ */
+function codebookIndices(n: Node, t: LazyTensor, slot: number | undefined): boolean {
+  return n.domain === '' && n.opType === 'Cast' && slot === 0 && (t.dtype === 'uint8' || t.dtype === 'uint4');
+}
+
+/**
  * Initializers by first consumer: floating-point ones are parameters, each counted once (a weight
  * shared by several nodes belongs to the first). Keras nodes name their weights in `node.weights`.
  * Initializers of subgraph bodies belong to the node holding the body.
@@ -177,7 +186,7 @@ class WeightLedger {
       this.seen.add(t);
       const elems = elementCount(t);
       const b = byteSize(t.dtype, elems) ?? 0;
-      if (quant && slot !== undefined ? quant.includes(slot) : isFloatType(t.dtype)) params += elems;
+      if (quant && slot !== undefined ? quant.includes(slot) : isFloatType(t.dtype) || codebookIndices(n, t, slot)) params += elems;
       else if (!isFloatType(t.dtype)) this.nonFloatElements += elems;
       bytes += b;
       this.bytesByDtype[t.dtype] = (this.bytesByDtype[t.dtype] ?? 0) + b;
