@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { optimize } from '../src/core/passes/api';
+import { optimize } from '../src/core/apply/api';
 import { benchLowRankVgg } from '../src/core/passes/benchLowRank';
 import { tensorBackendName } from '../src/core/tensor/backend';
 

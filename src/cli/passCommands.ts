@@ -1,12 +1,12 @@
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { optimize, suggest, type OptimizeResult } from '../core/passes/api';
+import { optimize, suggest, type OptimizeResult } from '../core/apply/api';
 import { PASS_NAMES } from '../core/passes/registry';
 import type { Count } from '../core/analysis/types';
 import type { KnobName, KnobValues, Suggestion } from '../core/passes/types';
 import { parseDims } from './analyzeCommand';
-import { optimizeKeras } from './optimizeKeras';
+import { optimizeKeras } from '../core/apply/optimizeKeras';
 import { dataError, type DataError } from '../core/runtime/dataError';
 import { grouped, human, humanBytes, table } from './format';
 import { UsageError } from './usage';

@@ -1,7 +1,7 @@
 import { dimAdd, dimJson, symbolsOf, type Dim } from '../ir/dim';
-import { byteSize, isFloatType } from '../ir/dtype';
+import { isFloatType } from '../ir/dtype';
 import { subgraphsOf, type Graph, type Model, type Node, type TensorType } from '../ir/graph';
-import { elementCount, type LazyTensor } from '../ir/tensor';
+import { elementCount, tensorByteLength, type LazyTensor } from '../ir/tensor';
 import { inferGraph, type EngineEnv, type NodeRun } from '../rules/engine';
 import { ConstReader } from '../rules/tensorValues';
 import { bindType } from './bindDims';
@@ -185,11 +185,12 @@ class WeightLedger {
       if (!t || this.seen.has(t)) return;
       this.seen.add(t);
       const elems = elementCount(t);
-      const b = byteSize(t.dtype, elems) ?? 0;
+      const b = tensorByteLength(t) ?? 0;
       if (quant && slot !== undefined ? quant.includes(slot) : isFloatType(t.dtype) || codebookIndices(n, t, slot)) params += elems;
       else if (!isFloatType(t.dtype)) this.nonFloatElements += elems;
       bytes += b;
-      this.bytesByDtype[t.dtype] = (this.bytesByDtype[t.dtype] ?? 0) + b;
+      const kind = t.stored?.type ?? t.dtype;
+      this.bytesByDtype[kind] = (this.bytesByDtype[kind] ?? 0) + b;
     };
     n.inputs.forEach((name, i) => name && visit(this.graph.initializers.get(name), i));
     for (const name of n.weights ?? []) visit(this.graph.initializers.get(name));

@@ -1,5 +1,6 @@
 import type { Dim } from './dim';
 import type { DType } from './dtype';
+import type { LlmInfo } from './llm';
 import type { LazyTensor } from './tensor';
 
 /** Type and shape of a value. `shape` undefined = rank unknown. */
@@ -78,6 +79,8 @@ export interface Model {
   metadata: Record<string, string>;
   /** Non-fatal findings of the reader (e.g. ignored fields), shown to the user. */
   warnings: string[];
+  /** Set when the model is a language model whose structure the reader or a recogniser knows. */
+  llm?: LlmInfo;
 }
 
 export function attrInt(n: Node, name: string, dflt: number): number;

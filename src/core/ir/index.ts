@@ -2,3 +2,4 @@ export * from './dtype';
 export * from './dim';
 export * from './tensor';
 export * from './graph';
+export * from './llm';

@@ -14,6 +14,11 @@ export interface LazyTensor {
   readonly dtype: DType;
   readonly dims: readonly number[];
   readonly source: TensorSource;
+  /**
+   * Storage that is not dtype × elements: a block-quantized type (GGUF Q4_K, GPTQ/AWQ packing, ...).
+   * `dtype` is then the logical element type (the parameters it stands for) and `bytes` what the file holds.
+   */
+  readonly stored?: { readonly type: string; readonly bytes: number };
 }
 
 export function elementCount(t: { dims: readonly number[] }): number {
@@ -23,6 +28,7 @@ export function elementCount(t: { dims: readonly number[] }): number {
 }
 
 export function tensorByteLength(t: LazyTensor): number | undefined {
+  if (t.stored) return t.stored.bytes;
   return byteSize(t.dtype, elementCount(t));
 }
 

@@ -2,7 +2,7 @@ import { analyzeModel } from '../analysis/analyze';
 import type { Graph, Model } from '../ir/graph';
 import { f32Tensor, newNode } from './graphEdit';
 import { lowRank } from './lowRank';
-import { combine } from './api';
+import { combine } from './combine';
 import type { LayerError } from './types';
 
 export interface LowRankBench {

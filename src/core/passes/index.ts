@@ -1,4 +1,4 @@
 export * from './types';
 export { allPasses, passByName, suggestAll, PASS_NAMES } from './registry';
-export { suggest, optimize, combine, type OptimizeResult } from './api';
+export { combine } from './combine';
 export { truncatedSvd, type LowRank } from './linalg/svd';

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ModelError } from '../errors';
 import { onnx } from '../formats/onnx/schema/onnx';
-import { dtypeFromOnnx } from '../formats/onnx/dtypes';
+import { dtypeFromOnnx } from '../ir/onnxDtypes';
 import type { InputData, RandomInput } from './inputs';
 import type { InputSpec } from './types';
 

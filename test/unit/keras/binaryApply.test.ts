@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { zipSync } from 'fflate';
 import { analyzeModel } from '../../../src/core/analysis/analyze';
 import { readKerasArchive, readKerasH5 } from '../../../src/core/formats/keras/archive';
-import { applyKerasBinary, openKerasWithWeights, type OpenKeras } from '../../../src/core/formats/keras/binaryApply';
+import { applyKerasBinary, openKerasWithWeights, type OpenKeras } from '../../../src/core/apply/keras/binaryApply';
 import { loadH5wasm } from '../../../src/core/formats/keras/h5';
 import { toKeras2Json } from '../../../src/core/formats/keras/keras2Json';
 import { ZipFile } from '../../../src/core/formats/keras/zip';

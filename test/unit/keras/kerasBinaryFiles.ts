@@ -7,7 +7,7 @@ import { zipSync } from 'fflate';
 import { loadH5wasm } from '../../../src/core/formats/keras/h5';
 import { toKeras2Json } from '../../../src/core/formats/keras/keras2Json';
 import type { KModel } from '../../../src/core/formats/keras/topology';
-import { layerWeights } from '../../../src/core/formats/keras/weightPlan';
+import { layerWeights } from '../../../src/core/formats/keras/weightRewrite';
 import type { Model } from '../../../src/core/ir/graph';
 import { tfReady, zeroConfig } from './oracle';
 import { plausibleWeight } from './tfjsFiles';

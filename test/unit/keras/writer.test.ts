@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { analyzeModel } from '../../../src/core/analysis/analyze';
-import { applyTextEdits, invertTextEdits, kerasTextEdits, type TextEdit } from '../../../src/core/formats/keras/writer';
+import { applyTextEdits, invertTextEdits, kerasTextEdits, type TextEdit } from '../../../src/core/apply/keras/jsonEdits';
 import { lineIndent } from '../../../src/core/formats/keras/textEdit';
 import type { KLayer, KModel } from '../../../src/core/formats/keras/topology';
-import { combine } from '../../../src/core/passes/api';
+import { combine } from '../../../src/core/passes/combine';
 import { diffAnalyses } from '../../../src/core/passes/delta';
 import { passByName } from '../../../src/core/passes/registry';
 import type { Suggestion } from '../../../src/core/passes/types';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { dimText, elementCount } from '../../../src/core/ir';
 import { readOnnx } from '../../../src/core/formats/onnx/reader';
-import { dtypeFromOnnx } from '../../../src/core/formats/onnx/dtypes';
+import { dtypeFromOnnx } from '../../../src/core/ir/onnxDtypes';
 import { extraOf } from '../../../src/core/formats/onnx/extras';
 import { onnx } from '../../../src/core/formats/onnx/schema/onnx';
 import { loadModel } from '../../../src/core/formats';

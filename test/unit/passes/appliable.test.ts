@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { analyzeModel } from '../../../src/core/analysis/analyze';
 import { loadModel } from '../../../src/core/formats/index';
-import { applyKerasText } from '../../../src/core/formats/keras/tfjsApply';
+import { applyKerasText } from '../../../src/core/apply/keras/tfjsApply';
 import { suggestAll } from '../../../src/core/passes/registry';
 import { previewView } from '../../../src/extension/hints';
 

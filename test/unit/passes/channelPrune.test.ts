@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { analyzeModel } from '../../../src/core/analysis/analyze';
 import { readOnnxFile } from '../../../src/core/formats/onnx/reader';
 import { channelPrune } from '../../../src/core/passes/channelPrune';
-import { combine } from '../../../src/core/passes/api';
+import { combine } from '../../../src/core/passes/combine';
 import { toFloat32 } from '../../../src/core/tensor/bytes';
 import { TempDir, f32, maxRelDiff, onnxChecker, randn, rng, roundTrip, runOrt } from './helpers';
 

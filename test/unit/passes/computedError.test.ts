@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { suggest } from '../../../src/core/passes/api';
+import { suggest } from '../../../src/core/apply/api';
 import { writeOnnx } from '../../../src/core/formats/onnx/writer';
 import { selectHints } from '../../../src/extension/hints';
 import { analyzeModel } from '../../../src/core/analysis/analyze';

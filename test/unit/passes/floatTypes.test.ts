@@ -3,7 +3,7 @@ import { analyzeModel } from '../../../src/core/analysis/analyze';
 import { readOnnxFile } from '../../../src/core/formats/onnx/reader';
 import { writeOnnx } from '../../../src/core/formats/onnx/writer';
 import type { DType } from '../../../src/core/ir/dtype';
-import { combine } from '../../../src/core/passes/api';
+import { combine } from '../../../src/core/apply/api';
 import { floatTensor } from '../../../src/core/passes/graphEdit';
 import { allPasses, passByName } from '../../../src/core/passes/registry';
 import { bytesToFloat32, floatToBfloat16, floatToHalf, halfToFloat } from '../../../src/core/tensor/bytes';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { analyzeModel } from '../../../src/core/analysis/analyze';
 import { loadModel } from '../../../src/core/formats/index';
 import { readOnnxFile } from '../../../src/core/formats/onnx/reader';
-import { optimize, suggest } from '../../../src/core/passes/api';
+import { optimize, suggest } from '../../../src/core/apply/api';
 import { lowRank } from '../../../src/core/passes/lowRank';
 import { allPasses, suggestAll } from '../../../src/core/passes/registry';
 import { TempDir, onnxChecker, randn, rng, runOrt } from './helpers';

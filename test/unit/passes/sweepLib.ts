@@ -3,7 +3,7 @@ import path from 'node:path';
 import { readOnnxFile } from '../../../src/core/formats/onnx/reader';
 import { writeOnnx } from '../../../src/core/formats/onnx/writer';
 import { analyzeModel } from '../../../src/core/analysis/analyze';
-import { combine } from '../../../src/core/passes/api';
+import { combine } from '../../../src/core/apply/api';
 import { allPasses } from '../../../src/core/passes/registry';
 import type { Model } from '../../../src/core/ir/graph';
 import { createSession, ortReason, runSession, toFeeds } from '../../../src/core/runtime/ortSession';

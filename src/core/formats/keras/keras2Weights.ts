@@ -6,7 +6,7 @@ import path from 'node:path';
 import { copyAttrs, copyDataset, copyGroup, ensureGroup, isDataset, isGroup, writeFloat32, type H5File, type loadH5wasm } from './h5Io';
 import { entryName } from './tfjsShards';
 import type { KModel } from './topology';
-import { rewriteList, type PlannedLayer, type PlannedWeight, type WeightPlan } from './weightPlan';
+import { rewriteList, type PlannedLayer, type PlannedWeight, type WeightPlan } from './weightRewrite';
 
 type H5 = Awaited<ReturnType<typeof loadH5wasm>>;
 type Group = ReturnType<H5File['create_group']>;

@@ -8,7 +8,7 @@ import type { TensorSource } from '../../ir/tensor';
 import type { WeightLocator } from './build';
 import { copyDataset, copyGroup, ensureGroup, isDataset, isGroup, writeFloat32, type H5File, type loadH5wasm } from './h5Io';
 import type { KModel } from './topology';
-import type { WeightPlan } from './weightPlan';
+import type { WeightPlan } from './weightRewrite';
 
 type H5 = Awaited<ReturnType<typeof loadH5wasm>>;
 

@@ -3,7 +3,7 @@ import { ModelError } from '../../errors';
 import { sym, unknownDim, type Dim } from '../../ir/dim';
 import type { ValueInfo } from '../../ir/graph';
 import { onnx } from './schema/onnx';
-import { dtypeFromOnnx } from './dtypes';
+import { dtypeFromOnnx } from '../../ir/onnxDtypes';
 import type { FileWindow } from './fileWindow';
 import type { OnnxReadLimits } from './limits';
 import type { Field } from './wire';

@@ -9,7 +9,7 @@ import type { Attribute, Graph, Model, Node, ValueInfo } from '../../ir/graph';
 import type { LazyTensor, TensorSource } from '../../ir/tensor';
 import { byteSize } from '../../ir/dtype';
 import { onnx } from './schema/onnx';
-import { dtypeFromOnnx } from './dtypes';
+import { dtypeFromOnnx } from '../../ir/onnxDtypes';
 import { FileWindow } from './fileWindow';
 import { DEFAULT_ONNX_LIMITS, type OnnxReadLimits } from './limits';
 import { eachField, I32, LEN, VARINT, readFixed, readString, signed, unsigned, varintAt, type Field } from './wire';

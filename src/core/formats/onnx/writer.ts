@@ -9,7 +9,7 @@ import { SymDim, type Dim } from '../../ir/dim';
 import type { Attribute, Graph, Model, Node, TensorType, ValueInfo } from '../../ir/graph';
 import type { LazyTensor } from '../../ir/tensor';
 import { onnx } from './schema/onnx';
-import { dtypeToOnnx } from './dtypes';
+import { dtypeToOnnx } from '../../ir/onnxDtypes';
 import { extraOf } from './extras';
 
 export interface WriteOnnxOptions {

@@ -10,11 +10,11 @@ import { separableConfigFromConv } from '../../passes/depthwiseSeparable';
 import { GraphIndex } from '../../passes/graphEdit';
 import { denseRankForKnobs } from '../../passes/lowRank';
 import type { KnobValues, Suggestion } from '../../passes/types';
-import { parseJsonDocument, type JsonNode } from './json';
-import { addProperty, applyTextEdits, detectStyle, normaliseEdits, propertyOf, Raw, removeChild, replaceValue, separatorAt, type JsonStyle, type TextEdit } from './textEdit';
-import { readDocument, type KLayer, type KModel } from './topology';
+import { parseJsonDocument, type JsonNode } from '../../formats/keras/json';
+import { addProperty, applyTextEdits, detectStyle, normaliseEdits, propertyOf, Raw, removeChild, replaceValue, separatorAt, type JsonStyle, type TextEdit } from '../../formats/keras/textEdit';
+import { readDocument, type KLayer, type KModel } from '../../formats/keras/topology';
 
-export { applyTextEdits, invertTextEdits, type TextEdit } from './textEdit';
+export { applyTextEdits, invertTextEdits, type TextEdit } from '../../formats/keras/textEdit';
 
 export interface KerasEditOptions {
   /**

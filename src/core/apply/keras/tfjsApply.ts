@@ -2,15 +2,15 @@
 // edits of writer.ts, plus one edit that points weightsManifest at a new shard, plus that shard's bytes.
 import path from 'node:path';
 import type { KnobValues, LayerError, Suggestion } from '../../passes/types';
-import { prop, parseJsonDocument } from './json';
+import { prop, parseJsonDocument } from '../../formats/keras/json';
 import { passEdits } from './passEdits';
-import { modelFromDocument } from './reader';
-import { detectStyle, lineIndent, normaliseEdits, serialize, type TextEdit } from './textEdit';
-import { buildShard, entryName, type ShardItem } from './tfjsShards';
-import { tfjsLocator, type ShardOverlay, type TfjsEntry } from './tfjsWeights';
-import { readDocument } from './topology';
+import { modelFromDocument } from '../../formats/keras/reader';
+import { detectStyle, lineIndent, normaliseEdits, serialize, type TextEdit } from '../../formats/keras/textEdit';
+import { buildShard, entryName, type ShardItem } from '../../formats/keras/tfjsShards';
+import { tfjsLocator, type ShardOverlay, type TfjsEntry } from '../../formats/keras/tfjsWeights';
+import { readDocument } from '../../formats/keras/topology';
 import { planWeights, rewriteList, type PlannedLayer, type PlannedWeight } from './weightPlan';
-import { CHANGES_WEIGHTS, hasWeights, kerasTextEdits } from './writer';
+import { CHANGES_WEIGHTS, hasWeights, kerasTextEdits } from './jsonEdits';
 
 export interface KerasApplyResult {
   /** Sorted, non-overlapping edits of the model.json text (one WorkspaceEdit). */

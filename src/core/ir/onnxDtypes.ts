@@ -1,4 +1,6 @@
-import type { DType } from '../../ir/dtype';
+// ONNX TensorProto.DataType codes: one table for the ONNX reader and writer (formats/onnx) and for the
+// shape rules that read a type code from an attribute (rules/onnx/dtypeCodes.ts), below both.
+import type { DType } from './dtype';
 
 /** ONNX TensorProto.DataType code -> IR dtype (ONNX 1.20 numbering). */
 const BY_CODE: Record<number, DType> = {

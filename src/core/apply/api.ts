@@ -1,12 +1,15 @@
+// File-to-file entry points (the CLI's `suggest` and `optimize`): load a model with formats/, run the
+// passes on its IR, write the result with an ONNX writer. This sits above passes/ and formats/ so that
+// neither imports the other (see src/core/README.md).
 import { analyzeModel } from '../analysis/analyze';
 import { ModelError } from '../errors';
 import { loadModel } from '../formats/index';
 import { writeOnnx } from '../formats/onnx/writer';
 import type { Model } from '../ir/graph';
-import { suggestionId } from './common';
-import { diffAnalyses } from './delta';
-import { passByName, PASS_NAMES, suggestAll } from './registry';
-import type { Delta, FindOptions, KnobValues, LayerError, PassName, Suggestion } from './types';
+import { combine } from '../passes/combine';
+import { diffAnalyses } from '../passes/delta';
+import { passByName, PASS_NAMES, suggestAll } from '../passes/registry';
+import type { Delta, FindOptions, KnobValues, LayerError, PassName, Suggestion } from '../passes/types';
 
 /** For `modellens suggest FILE --json`: plain JSON. Errors are measured for suggestions up to 1M weights unless told otherwise. */
 export async function suggest(file: string, opts: FindOptions = {}): Promise<Suggestion[]> {
@@ -54,19 +57,5 @@ export async function optimize(
   return { pass: p.name, layers: s.layers, knobs, delta: diffAnalyses(before, after), errors, outFile, seconds: (Date.now() - t0) / 1000 };
 }
 
-/** One suggestion covering the chosen layers of several (passes rewrite every site listed in `layers`). */
-export function combine(found: Suggestion[], layers: string[] | undefined, pass: string): Suggestion {
-  if (found.length === 0) throw new ModelError(`pass ${pass} finds nothing to change in this model`);
-  const all = found.flatMap((s) => s.layers);
-  const chosen = layers?.length ? layers : all;
-  const missing = chosen.filter((l) => !all.includes(l));
-  if (missing.length) throw new ModelError(`pass ${pass} cannot change layer${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
-  // Suggestions of one pass that touch the chosen layers, merged (cleanup keeps one kind per suggestion).
-  const parts = found.filter((s) => s.layers.some((l) => chosen.includes(l)));
-  if (new Set(parts.map((s) => JSON.stringify(s.detail?.cleanup ?? null))).size > 1) {
-    throw new ModelError(`pass ${pass}: choose layers of one kind of clean-up at a time`);
-  }
-  return { ...parts[0], id: suggestionId(pass, chosen, parts[0].detail?.cleanup as string | undefined), layers: chosen };
-}
-
+export { combine };
 export type { Model };

@@ -4,8 +4,8 @@ import { ModelError } from '../../errors';
 import type { Model } from '../../ir/graph';
 import { passByName } from '../../passes/registry';
 import type { KnobValues, LayerError, Suggestion } from '../../passes/types';
-import type { TextEdit } from './textEdit';
-import { applyTextEdits, kerasTextEdits } from './writer';
+import type { TextEdit } from '../../formats/keras/textEdit';
+import { applyTextEdits, kerasTextEdits } from './jsonEdits';
 
 export interface PassEdits {
   rewritten: Model;

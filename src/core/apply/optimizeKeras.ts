@@ -1,15 +1,15 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { analyzeModel } from '../core/analysis/analyze';
-import { ModelError } from '../core/errors';
-import { loadModel } from '../core/formats/index';
-import { applyKerasBinary } from '../core/formats/keras/binaryApply';
-import { applyTextEdits } from '../core/formats/keras/textEdit';
-import { applyKerasText } from '../core/formats/keras/tfjsApply';
-import { combine, type OptimizeResult } from '../core/passes/api';
-import { diffAnalyses } from '../core/passes/delta';
-import { passByName, PASS_NAMES } from '../core/passes/registry';
-import type { FindOptions, KnobValues } from '../core/passes/types';
+import { analyzeModel } from '../analysis/analyze';
+import { ModelError } from '../errors';
+import { loadModel } from '../formats/index';
+import { applyKerasBinary } from './keras/binaryApply';
+import { applyTextEdits } from '../formats/keras/textEdit';
+import { applyKerasText } from './keras/tfjsApply';
+import { combine, type OptimizeResult } from './api';
+import { diffAnalyses } from '../passes/delta';
+import { passByName, PASS_NAMES } from '../passes/registry';
+import type { FindOptions, KnobValues } from '../passes/types';
 
 /**
  * `modellens optimize` on a Keras file: the same core code the editor's Apply runs (engine.runApply) —
