@@ -66,6 +66,8 @@ export interface OptimizeArgs {
   dims: Record<string, number>;
   /** Calibration inputs folder (.npy / .pb) for the error on data; else seeded random inputs. */
   inputs?: string;
+  /** low-rank: whiten by the calibration activations' second moment (ASVD / SVD-LLM style). */
+  activationAware?: boolean;
 }
 
 const KNOBS: KnobName[] = ['ratio', 'rank', 'bits', 'energy'];
@@ -82,6 +84,7 @@ export function parseOptimizeArgs(argv: string[]): OptimizeArgs {
     layers: { type: 'string' },
     out: { type: 'string' },
     inputs: { type: 'string' },
+    'activation-aware': { type: 'boolean', default: false },
   });
   if (positionals.length !== 1) throw new UsageError(`optimize takes exactly one FILE (got ${positionals.length})`);
   const file = positionals[0];
@@ -101,7 +104,7 @@ export function parseOptimizeArgs(argv: string[]): OptimizeArgs {
   }
   const layersText = values.layers as string | undefined;
   const layers = layersText === undefined ? undefined : layersText.split(',').map((s) => s.trim()).filter(Boolean);
-  return { file, pass, knobs, layers, out, json: Boolean(values.json), dims: parseDims((values.dim as string[]) ?? []), ...(values.inputs ? { inputs: values.inputs as string } : {}) };
+  return { file, pass, knobs, layers, out, json: Boolean(values.json), dims: parseDims((values.dim as string[]) ?? []), ...(values.inputs ? { inputs: values.inputs as string } : {}), activationAware: Boolean(values['activation-aware']) };
 }
 
 /** True when both paths name the same file (also through symlinks / different spellings). */
@@ -144,7 +147,10 @@ export function renderOptimize(r: OptimizeReport, file: string): string {
 
 export async function runOptimize(args: OptimizeArgs): Promise<string> {
   const keras = /\.(json|keras|h5|hdf5)$/i.test(args.file);
-  const r: OptimizeReport = await (keras ? optimizeKeras : optimize)(args.file, args.pass, args.knobs, args.layers, args.out, { dims: args.dims });
+  if (args.activationAware && (keras || args.pass !== 'low-rank')) throw new UsageError('--activation-aware applies to low-rank on ONNX models');
+  const r: OptimizeReport = keras
+    ? await optimizeKeras(args.file, args.pass, args.knobs, args.layers, args.out, { dims: args.dims })
+    : await optimize(args.file, args.pass, args.knobs, args.layers, args.out, { dims: args.dims, ...(args.activationAware ? { activationAware: { inputsDir: args.inputs } } : {}) });
   if (!keras) {
     // Both files through ONNX Runtime on the same inputs. A model ORT cannot run still got written: say why.
     try {

@@ -8,8 +8,9 @@ commands:
       per-layer parameters, MACs, FLOPs and memory of an ONNX or Keras model
   suggest FILE [--json] [--dim NAME=VALUE]...
       ranked optimization suggestions: pass, layers, kind, Δparams, ΔMACs, Δweight bytes, measured error
-  optimize FILE --pass NAME --out OUT [--ratio R | --rank K | --bits B | --energy E] [--layers a,b] [--inputs DIR] [--json] [--dim NAME=VALUE]...
+  optimize FILE --pass NAME --out OUT [--ratio R | --rank K | --bits B | --energy E] [--layers a,b] [--inputs DIR] [--activation-aware] [--json] [--dim NAME=VALUE]...
       apply one pass (ONNX, Keras JSON / tfjs model.json, .keras, .h5) and write OUT (never the input file); passes: ${PASS_NAMES.join(', ')}
+      --activation-aware (low-rank, ONNX): factor W whitened by the calibration inputs' activations (E[x·xᵀ])
       ONNX: the output error on data (max |Δ|, relative L2, top-1/top-5 agreement) on DIR's .npy/.pb inputs, else 4 seeded random inputs
 ${BENCH_MODEL_USAGE}
   help

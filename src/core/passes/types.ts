@@ -77,6 +77,11 @@ export interface RewriteOptions {
   onError?: (e: LayerError) => void;
   /** Progress in [0, 1] for long weight math. */
   onProgress?: (fraction: number, message: string) => void;
+  /**
+   * Activation-aware low-rank: per layer (node id), the second moment E[x·xᵀ] (K×K, row-major) of its
+   * input over calibration data. The factorisation then minimises ‖X·W − X·W′‖ instead of ‖W − W′‖.
+   */
+  inputMoments?: Map<string, { k: number; moment: Float64Array }>;
 }
 
 export interface Pass {
