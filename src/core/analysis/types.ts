@@ -10,6 +10,8 @@ export interface TensorSummary {
   dtype: string;
   /** null when the rank is unknown; string entries are symbolic dims. */
   shape: (number | string)[] | null;
+  /** ONNX sequence / optional values: dtype and shape are then the elements'. */
+  container?: 'sequence' | 'optional' | 'optional-sequence';
 }
 
 export interface LayerAnalysis {
@@ -75,4 +77,6 @@ export interface AnalysisDetails {
   opsets?: Record<string, number>;
   producer?: string;
   warnings: string[];
+  /** Values whose inferred shape disagrees with the shape the file declares, and which one is used. */
+  shapeConflicts?: { value: string; declared: string; inferred: string; used: 'declared' | 'inferred' }[];
 }
