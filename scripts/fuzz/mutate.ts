@@ -5,6 +5,7 @@ import { deflateSync, zipSync } from 'fflate';
 import protobuf from 'protobufjs/minimal';
 import { onnx } from '../../src/core/formats/onnx/schema/onnx';
 import { mulberry32 } from '../../src/core/runtime/prng';
+import { mutateLlm } from './mutateLlm';
 
 // The fuzzer must be able to *write* graphs nested deeper than protoc's default limit (the reader's own
 // depth limit is what is under test).
@@ -453,6 +454,8 @@ function mutateH5(r: Rng, id: number): FuzzCase {
 /** The case `id` of run `seed`: the same inputs every time. */
 export function makeCase(seed: number, id: number, opts: MutateOptions = {}): FuzzCase {
   const r = rngFor(seed, id);
+  // Every eighth case is a Hugging Face checkpoint; the others are the cases they were before it existed.
+  if (id % 8 === 5) return mutateLlm(r, id);
   const fam = r();
   if (fam < 0.45) return mutateOnnx(r, id);
   if (fam < 0.8) return mutateKerasJson(r, id, opts);

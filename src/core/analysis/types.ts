@@ -1,3 +1,5 @@
+import type { ModelFormat } from '../ir/graph';
+import type { LlmAnalysis } from './llm';
 /**
  * The analysis of a model: the one object that the CLI's --json, the code lenses, the status bar and
  * the webview render. Plain JSON (no classes) so it crosses worker and webview boundaries as is.
@@ -50,13 +52,15 @@ export interface Totals {
 }
 
 export interface Analysis {
-  format: 'onnx' | 'keras';
+  format: ModelFormat;
   file: string;
   inputs: TensorSummary[];
   outputs: TensorSummary[];
   totals: Totals;
   layers: LayerAnalysis[];
   notCosted: NotCosted[];
+  /** Language models: parameters (total/active), KV cache, prefill/decode cost, memory plan. */
+  llm?: LlmAnalysis;
   /** Everything below is extra detail beyond the CLI --json contract. */
   details: AnalysisDetails;
 }
@@ -67,6 +71,20 @@ export interface AnalysisDetails {
   /** Elements of non-float initializers (shape tensors, indices): not parameters either. */
   nonFloatInitializerElements: number;
   weightBytesByDtype: Record<string, number>;
+  /**
+   * Initializers stored twice (equal, or a transpose: torch's tied lm_head): each pair's copy is
+   * counted once in `totals.params` (= uniqueParams); `totals.weightBytes` stays what is stored.
+   * Absent when there is none.
+   */
+  tiedWeights?: {
+    pairs: { kept: string; copy: string; relation: 'equal' | 'transpose'; elements: number; bytes: number }[];
+    storedParams: number;
+    uniqueParams: number;
+    storedBytes: number;
+    uniqueBytes: number;
+    /** Tensors considered (size and shape), sampled (a same-shaped partner exists), compared in full. */
+    search: { candidates: number; sampled: number; fullChecks: number };
+  };
   /** Dims bound by the caller, and the symbols that remain free. */
   boundDims: Record<string, number>;
   freeDims: string[];
@@ -76,6 +94,8 @@ export interface AnalysisDetails {
   producers: Record<string, string>;
   opsets?: Record<string, number>;
   producer?: string;
+  /** The file's own key/values (ONNX metadata_props, safetensors `__metadata__`, index metadata), when it has any. */
+  metadata?: Record<string, string>;
   warnings: string[];
   /** Values whose inferred shape disagrees with the shape the file declares, and which one is used. */
   shapeConflicts?: { value: string; declared: string; inferred: string; used: 'declared' | 'inferred' }[];

@@ -2,6 +2,7 @@ import type { OpRule, RuleTable } from './types';
 import { ONNX_RULES } from './onnx';
 import { MICROSOFT_RULES } from './onnx/microsoft';
 import { kerasRules } from './keras/table';
+import { LLM_RULES } from './llm';
 import { TRAINING_RULES } from './onnx/training';
 import { ML_RULES } from './onnx/ml';
 
@@ -18,6 +19,7 @@ const TABLES = new Map<string, RuleTable>([
   ['ai.onnx.preview.training', TRAINING_RULES],
   ['ai.onnx.ml', ML_RULES],
   ['keras', kerasRules],
+  ['modellens', LLM_RULES],
 ]);
 
 export function registerRules(domain: string, table: RuleTable): void {
