@@ -3,7 +3,7 @@ import { BenchArgsError, parseBenchModelArgs, runBenchModelCommand } from '../co
 import { parseAnalyzeArgs, runAnalyze } from './analyzeCommand';
 import { parsePlanArgs, runPlan } from './planCommand';
 import { parseOptimizeArgs, parseSuggestArgs, runOptimize, runSuggest } from './passCommands';
-import { USAGE, UsageError } from './usage';
+import { USAGE, UsageError, commandUsage } from './usage';
 import { printable } from '../core/formats/modelFiles';
 
 /** Runs the CLI; returns the exit status. Output goes through the given writers (tests capture them). */
@@ -11,6 +11,14 @@ export async function main(argv: string[], out: (s: string) => void, err: (s: st
   const [command, ...rest] = argv;
   let file = '';
   try {
+    // `modellens COMMAND --help`: that command's usage, exit 0 (before any option parsing).
+    if (command && (rest.includes('--help') || rest.includes('-h'))) {
+      const u = commandUsage(command);
+      if (u) {
+        out(u);
+        return 0;
+      }
+    }
     switch (command) {
       case 'analyze': {
         const args = parseAnalyzeArgs(rest);

@@ -46,6 +46,8 @@ export function selectHints(suggestions: Suggestion[], a: Analysis, f: HintFilte
   return suggestions.filter((s) => {
     const sv = savingsOf(s, a);
     if (!(sv.percent > 0) || sv.percent < f.minSavingsPercent) return false;
+    // An approximate change whose error could not be computed (no weights) cannot pass an error limit.
+    if (s.kind === 'approximate' && !s.error) return false;
     if (s.error && 100 * s.error.value > f.maxErrorPercent) return false;
     return true;
   });
@@ -109,7 +111,7 @@ export function savingsText(s: Suggestion, a: Analysis): string {
 
 /** `⚡ low rank dense_40: −75% MACs of this layer, −37% of the model` */
 export function hintLensTitle(s: Suggestion, a: Analysis): string {
-  return `⚡ ${passLabel(s.pass)} ${hintTarget(s, a)}: ${savingsText(s, a)}`;
+  return `⚡ ${passLabel(s.pass)} ${hintTarget(s, a)}: ${savingsText(s, a)}${s.appliable === false ? ' (needs the weights)' : ''}`;
 }
 
 export function kindLabel(k: Suggestion['kind']): string {
@@ -118,6 +120,7 @@ export function kindLabel(k: Suggestion['kind']): string {
 
 export function hintTooltip(s: Suggestion, a: Analysis): string {
   const err = s.error ? `; measured weight error ${(100 * s.error.value).toFixed(2)}%` : '';
+  if (s.appliable === false) return `${s.title} (${kindLabel(s.kind)}${err}). Not appliable here: ${s.needs ?? 'weights absent'}. Click to preview.`;
   return `${s.title} (${kindLabel(s.kind)}${err}). Click to preview.`;
 }
 
@@ -226,7 +229,8 @@ export function previewView(
     nodes,
     omitted,
     error: measured,
-    applyDisabled,
+    // A suggestion the file cannot take (weights absent) says what it needs instead of failing on Apply.
+    applyDisabled: applyDisabled ?? (s.appliable === false ? s.needs ?? 'cannot be applied to this file' : undefined),
   };
 }
 

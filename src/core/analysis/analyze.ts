@@ -225,6 +225,15 @@ function constantElements(n: Node): number {
 }
 
 /**
+ * Clustered weights (passes/cluster.ts) are stored as uint8 / uint4 indices Cast to int64 and looked up
+ * in a codebook by Gather: each index stands for one weight, so it counts as a parameter as int8
+ * weights behind DequantizeLinear do. Shape constants are int64, never uint8/uint4, so they stay out.
+ */
+function codebookIndices(n: Node, t: LazyTensor, slot: number | undefined): boolean {
+  return n.domain === '' && n.opType === 'Cast' && slot === 0 && (t.dtype === 'uint8' || t.dtype === 'uint4');
+}
+
+/**
  * Initializers by first consumer: floating-point ones are parameters, each counted once (a weight
  * shared by several nodes belongs to the first). Keras nodes name their weights in `node.weights`.
  * Initializers of subgraph bodies belong to the node holding the body.
@@ -254,7 +263,7 @@ class WeightLedger {
         // A tied copy: its bytes are stored, its parameters are the kept tensor's.
         this.tiedParams += elems;
         this.tiedBytes += b;
-      } else if (quant && slot !== undefined ? quant.slots.includes(slot) : isFloatType(t.dtype)) params += (slot !== undefined ? quant?.logical?.(n, t, slot) : undefined) ?? elems;
+      } else if (quant && slot !== undefined ? quant.slots.includes(slot) : isFloatType(t.dtype) || codebookIndices(n, t, slot)) params += (slot !== undefined ? quant?.logical?.(n, t, slot) : undefined) ?? elems;
       else if (!isFloatType(t.dtype)) this.nonFloatElements += elems;
       bytes += b;
       const kind = t.stored?.type ?? (slot !== undefined ? quant?.storedAs?.(n, t, slot) : undefined) ?? t.dtype;

@@ -15,7 +15,7 @@ function analysis(layers: LayerAnalysis[], producers: Record<string, string> = {
   };
 }
 function sugg(p: Partial<Suggestion>): Suggestion {
-  return { id: 'x', pass: 'low-rank', title: 't', layers: ['conv'], kind: 'approximate', knobs: [], at: {}, delta: { params: 0, macs: 0, weightBytes: 0 }, ...p };
+  return { id: 'x', pass: 'low-rank', title: 't', layers: ['conv'], kind: 'approximate', knobs: [], at: {}, delta: { params: 0, macs: 0, weightBytes: 0 }, appliable: true, ...p };
 }
 
 // A 3x3 conv 64->128 on 56x56: 73,728 params, 231,211,008 MACs (hand computation).
@@ -60,11 +60,14 @@ describe('optimization hints', () => {
   });
 
   it('selects hints by the settings: enabled, minimum savings, maximum measured error', () => {
-    const big = sugg({ id: 'big', layers: ['fc'], delta: { params: -500, macs: -500, weightBytes: -2000 } });
-    const tiny = sugg({ id: 'tiny', layers: ['fc'], delta: { params: -50, macs: -50, weightBytes: -200 } });
+    const e1 = { metric: 'relative-frobenius' as const, value: 0.01, perLayer: [] };
+    const big = sugg({ id: 'big', layers: ['fc'], delta: { params: -500, macs: -500, weightBytes: -2000 }, error: e1 });
+    const tiny = sugg({ id: 'tiny', layers: ['fc'], delta: { params: -50, macs: -50, weightBytes: -200 }, error: e1 });
+    // Approximate with no computed error (weights absent): never passes an error limit.
+    const unmeasured = sugg({ id: 'unmeasured', layers: ['fc'], delta: { params: -500, macs: -500, weightBytes: -2000 } });
     const noisy = sugg({ id: 'noisy', layers: ['fc'], delta: { params: -500, macs: -500, weightBytes: -2000 }, error: { metric: 'relative-frobenius', value: 0.2, perLayer: [] } });
     const growing = sugg({ id: 'grow', layers: ['fc'], delta: { params: 10, macs: 10, weightBytes: 40 } });
-    const all = [big, tiny, noisy, growing];
+    const all = [big, tiny, noisy, growing, unmeasured];
     const ids = (f: Parameters<typeof selectHints>[2]) => selectHints(all, a, f).map((s) => s.id);
     assert.deepEqual(ids({ enabled: true, minSavingsPercent: 10, maxErrorPercent: 5 }), ['big']);
     assert.deepEqual(ids({ enabled: true, minSavingsPercent: 1, maxErrorPercent: 50 }), ['big', 'tiny', 'noisy'], 'keeps the registry ranking');
