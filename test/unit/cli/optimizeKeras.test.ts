@@ -72,7 +72,7 @@ describe('modellens suggest/optimize --help and optimize on Keras (issue 14, def
     const after = analyzeModel(await loadModel(out)).totals;
     assert.equal(res.delta.params, after.params - before.params);
     assert.ok(res.delta.params < 0);
-    // The JSON writer names the new rank-r layer <name>_lr_u.
-    assert.equal((await loadModel(out)).graph.nodes.filter((n) => n.opType === 'Dense' && /_lr_u$/.test(n.id)).length, res.layers.length);
+    // The JSON writer names the new rank-r layer <name>_lowrank, as the preview shows it.
+    assert.equal((await loadModel(out)).graph.nodes.filter((n) => n.opType === 'Dense' && /_lowrank$/.test(n.id)).length, res.layers.length);
   });
 });
