@@ -3,6 +3,8 @@ import { loadModel } from '../core/formats';
 import { analyzeModel } from '../core/analysis/analyze';
 import type { Analysis, Count, LayerAnalysis } from '../core/analysis/types';
 import { grouped, human, humanBytes, table } from './format';
+import { llmCliJson, type LlmAnalysis } from '../core/analysis/llm';
+import { isStorageType, STORAGE_TYPES, type StorageType } from '../core/analysis/llmUnits';
 import { UsageError } from './usage';
 
 const SORT_KEYS = ['params', 'macs', 'flops'] as const;
@@ -14,6 +16,8 @@ export interface AnalyzeArgs {
   dims: Record<string, number>;
   sort?: SortKey;
   top?: number;
+  context?: number;
+  kvDtype?: StorageType;
 }
 
 export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
@@ -28,6 +32,8 @@ export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
         dim: { type: 'string', multiple: true, default: [] },
         sort: { type: 'string' },
         top: { type: 'string' },
+        context: { type: 'string' },
+        'kv-dtype': { type: 'string' },
       },
     });
   } catch (e) {
@@ -41,7 +47,21 @@ export function parseAnalyzeArgs(argv: string[]): AnalyzeArgs {
     dims: parseDims(values.dim ?? []),
     sort: parseSort(values.sort),
     top: parseTop(values.top),
+    context: parsePositive(values.context, '--context'),
+    kvDtype: parseKvDtype(values['kv-dtype']),
   };
+}
+
+export function parsePositive(v: string | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < 1 || !Number.isSafeInteger(Number(v))) throw new UsageError(`${flag} expects a positive integer (got "${v}")`);
+  return Number(v);
+}
+
+export function parseKvDtype(v: string | undefined): StorageType | undefined {
+  if (v === undefined) return undefined;
+  if (!isStorageType(v)) throw new UsageError(`--kv-dtype expects one of ${STORAGE_TYPES.join(', ')} (got "${v}")`);
+  return v;
 }
 
 export function parseDims(specs: string[]): Record<string, number> {
@@ -68,7 +88,7 @@ function parseTop(v: string | undefined): number | undefined {
 
 export async function runAnalyze(args: AnalyzeArgs): Promise<string> {
   const model = await loadModel(args.file);
-  const analysis = analyzeModel(model, { dims: args.dims });
+  const analysis = analyzeModel(model, { dims: args.dims, llm: { context: args.context, kvDtype: args.kvDtype } });
   return args.json ? JSON.stringify(toCliJson(analysis, args.file), null, 2) : renderText(analysis, args);
 }
 
@@ -88,6 +108,7 @@ export function toCliJson(a: Analysis, file: string) {
     },
     layers: a.layers.map((l) => ({ name: l.name, type: l.type, params: l.params, macs: l.macs, flops: l.flops, outputs: l.outputs })),
     notCosted: a.notCosted,
+    ...(a.llm ? { llm: llmCliJson(a.llm) } : {}),
   };
 }
 
@@ -139,6 +160,7 @@ export function renderText(a: Analysis, args: Pick<AnalyzeArgs, 'sort' | 'top' |
   out.push(`Peak activations:     ${humanBytes(t.peakActivationBytes)}`);
   if (a.details.constants) out.push(`Constants (not params): ${grouped(a.details.constants)} elements`);
   if (a.details.freeDims.length) out.push(`Free dims:            ${a.details.freeDims.join(', ')} (bind with --dim NAME=VALUE)`);
+  if (a.llm) out.push('', ...llmText(a.llm));
   if (a.notCosted.length) {
     out.push('');
     out.push(`Not costed (${a.notCosted.length}), marked *:`);
@@ -146,4 +168,23 @@ export function renderText(a: Analysis, args: Pick<AnalyzeArgs, 'sort' | 'top' |
   }
   for (const w of a.details.warnings) out.push(`warning: ${w}`);
   return out.join('\n');
+}
+
+const both = (c: number) => `${grouped(c)} (${human(c, 2)})`;
+
+/** The LLM section of the human-readable analysis. */
+export function llmText(l: LlmAnalysis): string[] {
+  const out: string[] = [];
+  const moe = l.experts ? `, ${l.experts} experts (top-${l.expertsPerToken})` : '';
+  out.push(`LLM: ${l.architecture}, ${l.layers} layers, hidden ${l.hiddenSize}, ${l.heads} heads / ${l.kvHeads} KV heads × ${l.headDim}, vocab ${l.vocab}${moe}${l.maxContext ? `, context ${l.maxContext}` : ''}`);
+  out.push(`  params:             ${both(l.params.total)} total, ${both(l.params.embedding)} embedding, ${both(l.params.nonEmbedding)} non-embedding`);
+  if (l.experts) out.push(`  active per token:   ${both(l.params.activePerToken)}`);
+  if (!l.encoder) {
+    const sliding = l.kvLayers.filter((k) => k.kind === 'sliding').length;
+    out.push(`  KV cache (${l.kvDtype}):    ${grouped(l.kvCacheBytesPerToken)} B per token, ${humanBytes(l.plan.kvCacheBytes / l.plan.batch)} at context ${l.plan.context}${sliding ? ` (${sliding} sliding-window layers capped)` : ''}`);
+  }
+  out.push(`  prefill:            ${l.prefill.tokens} tokens × batch ${l.prefill.batch}: ${both(l.prefill.macs)} MACs, ${both(l.prefill.flops)} FLOPs`);
+  if (l.decode) out.push(`  decode:             one token at context ${l.decode.context}: ${both(l.decode.macsPerToken)} MACs, ${both(l.decode.flopsPerToken)} FLOPs`);
+  out.push(`  weights:            ${humanBytes(l.weightBytes)} as stored`);
+  return out;
 }

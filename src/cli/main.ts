@@ -1,6 +1,7 @@
 import { isModelError } from '../core/errors';
 import { BenchArgsError, parseBenchModelArgs, runBenchModelCommand } from '../core/runtime/cliHook';
 import { parseAnalyzeArgs, runAnalyze } from './analyzeCommand';
+import { parsePlanArgs, runPlan } from './planCommand';
 import { parseOptimizeArgs, parseSuggestArgs, runOptimize, runSuggest } from './passCommands';
 import { USAGE, UsageError } from './usage';
 
@@ -14,6 +15,12 @@ export async function main(argv: string[], out: (s: string) => void, err: (s: st
         const args = parseAnalyzeArgs(rest);
         file = args.file;
         out(await runAnalyze(args));
+        return 0;
+      }
+      case 'plan': {
+        const args = parsePlanArgs(rest);
+        file = args.file;
+        out(await runPlan(args));
         return 0;
       }
       case 'suggest': {

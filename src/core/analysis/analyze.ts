@@ -7,10 +7,16 @@ import { ConstReader } from '../rules/tensorValues';
 import { bindType } from './bindDims';
 import { peakActivationBytes, tensorBytes } from './liveness';
 import type { Analysis, LayerAnalysis, NotCosted, TensorSummary } from './types';
+import { analyzeLlm, LlmAnalysisError, type LlmOptions } from './llm';
 
 export interface AnalyzeOptions {
   /** Values for symbolic dims (e.g. { batch: 1, sequence: 128 }), substituted at the graph inputs. */
   dims?: Record<string, number>;
+  /**
+   * Language models (Model.llm set): options of the LLM numbers (context, KV dtype, memory plan).
+   * Batch and prefill length default to the `batch` / `sequence` dims. `false` skips them.
+   */
+  llm?: LlmOptions | false;
 }
 
 const MAX_WARNINGS = 50;
@@ -20,6 +26,26 @@ const MAX_WARNINGS = 50;
  * small constant tensors that shape computations need). Cost conventions: rules/onnx/costConventions.ts.
  */
 export function analyzeModel(model: Model, opts: AnalyzeOptions = {}): Analysis {
+  const a = analyzeGraph(model, opts);
+  if (model.llm && opts.llm !== false) {
+    const lo = opts.llm ?? {};
+    const d = opts.dims ?? {};
+    const names = model.llm.dims ?? { batch: 'batch', sequence: 'sequence' };
+    const oneToken: Record<string, number> = { [names.batch]: 1, [names.sequence]: 1 };
+    if (names.past) oneToken[names.past] = 0;
+    if (names.total) oneToken[names.total] = 1;
+    try {
+      const perToken = analyzeGraph(model, { dims: oneToken });
+      a.llm = analyzeLlm(model, a, perToken, { ...lo, batch: lo.batch ?? d[names.batch], sequence: lo.sequence ?? d[names.sequence] });
+    } catch (e) {
+      if (!(e instanceof LlmAnalysisError)) throw e;
+      a.details.warnings.push(`the LLM numbers cannot be computed: ${e.message}`);
+    }
+  }
+  return a;
+}
+
+function analyzeGraph(model: Model, opts: AnalyzeOptions): Analysis {
   const dims = opts.dims ?? {};
   const graph = model.graph;
   const consts = new ConstReader();
@@ -95,6 +121,7 @@ export function analyzeModel(model: Model, opts: AnalyzeOptions = {}): Analysis 
       producers,
       opsets: model.opsets,
       producer: model.producer,
+      ...(Object.keys(model.metadata).length ? { metadata: { ...model.metadata } } : {}),
       warnings,
     },
   };

@@ -1,3 +1,5 @@
+import type { ModelFormat } from '../ir/graph';
+import type { LlmAnalysis } from './llm';
 /**
  * The analysis of a model: the one object that the CLI's --json, the code lenses, the status bar and
  * the webview render. Plain JSON (no classes) so it crosses worker and webview boundaries as is.
@@ -48,13 +50,15 @@ export interface Totals {
 }
 
 export interface Analysis {
-  format: 'onnx' | 'keras';
+  format: ModelFormat;
   file: string;
   inputs: TensorSummary[];
   outputs: TensorSummary[];
   totals: Totals;
   layers: LayerAnalysis[];
   notCosted: NotCosted[];
+  /** Language models: parameters (total/active), KV cache, prefill/decode cost, memory plan. */
+  llm?: LlmAnalysis;
   /** Everything below is extra detail beyond the CLI --json contract. */
   details: AnalysisDetails;
 }
@@ -74,5 +78,7 @@ export interface AnalysisDetails {
   producers: Record<string, string>;
   opsets?: Record<string, number>;
   producer?: string;
+  /** The file's own key/values (ONNX metadata_props, safetensors `__metadata__`, index metadata), when it has any. */
+  metadata?: Record<string, string>;
   warnings: string[];
 }

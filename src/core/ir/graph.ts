@@ -66,7 +66,8 @@ export interface Graph {
   valueInfo: Map<string, ValueInfo>;
 }
 
-export type ModelFormat = 'onnx' | 'keras';
+/** safetensors: a checkpoint folder (config.json + shards); hf-config: a config.json alone (no weights). */
+export type ModelFormat = 'onnx' | 'keras' | 'safetensors' | 'hf-config' | 'gguf';
 
 export interface Model {
   format: ModelFormat;

@@ -24,6 +24,14 @@ export interface LlmInfo {
   /** Per layer (length `layers`): full attention, a sliding window of `window` tokens, or no KV cache. */
   attention?: LlmAttentionKind[];
   tiedEmbeddings?: boolean;
+  /** A bidirectional encoder (BERT): no KV cache and no decode step. */
+  encoder?: boolean;
+  /**
+   * The graph's symbolic dims for batch and new tokens (default `batch`, `sequence`), and for exports
+   * with a KV cache, the past and total lengths: the LLM analysis binds them to one token with no
+   * past (batch 1, sequence 1, past 0, total 1) to read the per-token costs of the graph.
+   */
+  dims?: { batch: string; sequence: string; past?: string; total?: string };
   /** Where the record came from. */
   source: 'config' | 'gguf' | 'onnx';
 }

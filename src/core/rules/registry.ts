@@ -2,6 +2,7 @@ import type { OpRule, RuleTable } from './types';
 import { ONNX_RULES } from './onnx';
 import { MICROSOFT_RULES } from './onnx/microsoft';
 import { kerasRules } from './keras/table';
+import { LLM_RULES } from './llm';
 
 /**
  * Rule tables by node domain: the engine looks up `TABLES[node.domain][node.opType]` and knows nothing
@@ -14,6 +15,7 @@ const TABLES = new Map<string, RuleTable>([
   ['ai.onnx', ONNX_RULES],
   ['com.microsoft', MICROSOFT_RULES],
   ['keras', kerasRules],
+  ['modellens', LLM_RULES],
 ]);
 
 export function registerRules(domain: string, table: RuleTable): void {
