@@ -5,11 +5,12 @@
 //   passes.ts        low-rank on all Dense/Gemm layers of a VGG-sized model, weights included
 //   webview-paint.ts open → first paint of the graph webview in headless chromium; pan frame times
 //   bench-model.ts   measured (ONNX Runtime / tfjs) vs roofline-estimated latency; passes' effect on latency
+//   gguf.ts          a 70B GGUF (Llama-2-70B shapes, Q4_K_M mix, sparse) opened in a fresh process: wall time, peak RSS
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
 const args = process.argv.slice(2);
-const runs: [string, string[]][] = [['analyze.ts', args], ['llm.ts', []], ['passes.ts', []], ['webview-paint.ts', []], ['bench-model.ts', []]];
+const runs: [string, string[]][] = [['analyze.ts', args], ['llm.ts', []], ['passes.ts', []], ['webview-paint.ts', []], ['bench-model.ts', []], ['gguf.ts', []]];
 let failed = 0;
 for (const [script, a] of runs) {
   console.log(`\n== bench/${script} ==`);

@@ -6,6 +6,7 @@ import protobuf from 'protobufjs/minimal';
 import { onnx } from '../../src/core/formats/onnx/schema/onnx';
 import { mulberry32 } from '../../src/core/runtime/prng';
 import { mutateLlm } from './mutateLlm';
+import { mutateGguf } from './gguf';
 
 // The fuzzer must be able to *write* graphs nested deeper than protoc's default limit (the reader's own
 // depth limit is what is under test).
@@ -455,9 +456,10 @@ function mutateH5(r: Rng, id: number): FuzzCase {
 export function makeCase(seed: number, id: number, opts: MutateOptions = {}): FuzzCase {
   const r = rngFor(seed, id);
   const fam = r();
-  if (fam < 0.4) return mutateOnnx(r, id);
-  if (fam < 0.7) return mutateKerasJson(r, id, opts);
-  if (fam < 0.82) return mutateKerasZip(r, id);
-  if (fam < 0.86) return mutateH5(r, id);
+  if (fam >= 0.92) return mutateGguf(r, id);
+  if (fam < 0.37) return mutateOnnx(r, id);
+  if (fam < 0.64) return mutateKerasJson(r, id, opts);
+  if (fam < 0.75) return mutateKerasZip(r, id);
+  if (fam < 0.79) return mutateH5(r, id);
   return mutateLlm(r, id);
 }
