@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { analyzeModel } from '../../../src/core/analysis/analyze';
+import { blockParams, llmPlanBasis, oneTokenDims, replanLlm, weightOnlyHints } from '../../../src/core/analysis/llmPlan';
+import { storageBytes } from '../../../src/core/analysis/llmUnits';
+import { loadModel } from '../../../src/core/formats';
+
+const SHARED = path.resolve(__dirname, '../../../../shared/models/llm');
+const GiB = 2 ** 30;
+
+async function basisOf(dir: string) {
+  const model = await loadModel(path.join(SHARED, dir, 'config.json'));
+  const full = analyzeModel(model, { dims: { batch: 1, sequence: 128 } });
+  const perToken = analyzeModel(model, { dims: oneTokenDims(model.llm!), llm: false });
+  // The basis crosses a message boundary: only JSON survives.
+  return { model, full, basis: JSON.parse(JSON.stringify(llmPlanBasis(model.llm!, perToken))) as ReturnType<typeof llmPlanBasis> };
+}
+
+describe('LLM re-planning without re-analysis (the editor\'s slider and budget)', function () {
+  this.timeout(120_000);
+
+  for (const dir of ['mixtral-8x7b-v0.1', 'llama-2-7b', 'gpt2']) {
+    it(`${dir}: replanLlm equals a full analysis at the same options`, async () => {
+      const { model, full, basis } = await basisOf(dir);
+      for (const o of [
+        { context: 1024, kvDtype: 'fp16' as const, batch: 1, memoryBudget: 24 * GiB },
+        { context: 32000, kvDtype: 'q8_0' as const, batch: 4, memoryBudget: 100 * GiB },
+        { context: 7, kvDtype: 'fp8' as const, batch: 2 },
+      ]) {
+        const direct = analyzeModel(model, { dims: { batch: 1, sequence: 128 }, llm: { ...o, sequence: 128 } }).llm!;
+        const re = replanLlm(basis, full, { ...o, sequence: 128 });
+        assert.deepEqual(re, direct);
+      }
+    });
+  }
+
+  it('context and budget change the KV cache, the plan and the fit', async () => {
+    const { full, basis } = await basisOf('mixtral-8x7b-v0.1');
+    const a = replanLlm(basis, full, { context: 4096, memoryBudget: 90 * GiB });
+    const b = replanLlm(basis, full, { context: 32768, memoryBudget: 90 * GiB });
+    // Mixtral: 32 layers × 8 KV heads × 128 × 2 (K, V) × 2 bytes = 131,072 bytes per token (README).
+    assert.equal(a.plan.kvCacheBytes, 4096 * 131_072);
+    assert.equal(b.plan.kvCacheBytes, 32768 * 131_072);
+    assert.equal(a.plan.fits, true);
+    assert.equal(b.plan.fits, false);
+    assert.ok(a.plan.largestContext! > 4096 && a.plan.largestContext! < 32768);
+    assert.equal(a.plan.largestContextLimitedBy, 'memory');
+  });
+
+  it('weight-only hints: bytes saved and the context that fits, from the plan', async () => {
+    const { full, basis } = await basisOf('mixtral-8x7b-v0.1');
+    const opts = { context: 4096, memoryBudget: 48 * GiB };
+    const hints = weightOnlyHints(basis, full, opts);
+    assert.deepEqual(hints.map((h) => h.id), ['weight-only-mlp-q4_0', 'weight-only-mlp-q8_0', 'weight-only-linear-q4_0', 'weight-only-linear-q8_0']);
+    const mlp4 = hints[0];
+    // The MLPs of Mixtral: 32 × (8 experts × 3 × 4096 × 14336 + router 4096 × 8) parameters, bf16 in the config.
+    const mlpParams = 32 * (8 * 3 * 4096 * 14336 + 4096 * 8);
+    assert.equal(mlp4.params, mlpParams);
+    const perLayer = 8 * 3 * 4096 * 14336;
+    const expectedSaved = 32 * (2 * perLayer - storageBytes('q4_0', perLayer)) + 32 * (2 * 4096 * 8 - storageBytes('q4_0', 4096 * 8));
+    assert.equal(-mlp4.deltaBytes, expectedSaved);
+    // 93 GB of bf16 weights do not fit 48 GiB; with int4 experts (~25 GB) they do, with context to spare.
+    assert.equal(mlp4.largestContextBefore, 0);
+    assert.ok(mlp4.plan.fits && mlp4.plan.largestContext! > 4096, JSON.stringify(mlp4.plan));
+    assert.match(mlp4.notApplicable, /config\.json holds no weights/);
+    // All linear layers save more than the MLPs alone.
+    assert.ok(hints[2].deltaBytes < mlp4.deltaBytes);
+  });
+
+  it('blockParams: attention / MLP / experts of one decoder block', async () => {
+    const llama = (await basisOf('llama-2-7b')).full;
+    assert.deepEqual(blockParams(llama), { blocks: 32, identical: true, attention: 4 * 4096 * 4096, mlp: 3 * 4096 * 11008, experts: 0, router: 0, other: 2 * 4096 });
+    const mixtral = (await basisOf('mixtral-8x7b-v0.1')).full;
+    const m = blockParams(mixtral)!;
+    assert.equal(m.attention, 2 * 4096 * 4096 + 2 * 4096 * 1024);
+    assert.equal(m.experts, 8 * 3 * 4096 * 14336);
+    assert.equal(m.router, 4096 * 8);
+    assert.equal(m.mlp, 0);
+  });
+});
