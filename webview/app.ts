@@ -19,6 +19,8 @@ import { groupDetails, layerDetails, type StatsState } from './panels/details';
 import { legend } from './panels/legend';
 import { measureButton, type MeasureButton } from './panels/measureButton';
 import { summaryPanel } from './panels/summary';
+import { llmSection, type LlmControls } from './llm/llmSection';
+import type { LlmPlanBasis } from '../src/core/analysis/llmPlan';
 import {
   HEAT_METRICS, PROTOCOL_VERSION, parseHostMessage, parseViewState,
   type ExportFormat, type HeatMetric, type HintView, type HostToWebview, type MeasuredTimes, type ViewState, type WebviewToHost,
@@ -44,6 +46,9 @@ export interface PaintInfo {
 export class App {
   private model: GraphModel | undefined;
   private analysis: Analysis | undefined;
+  /** Language models: the re-planning basis and the LLM section's controls (kept across re-renders). */
+  private llmBasis: LlmPlanBasis | undefined;
+  private readonly llmControls: LlmControls = {};
   private motifs: Motif[] = [];
   private hints: HintView[] = [];
   private attributes: Record<string, Record<string, string>> = {};
@@ -264,6 +269,7 @@ export class App {
   private load(m: AnalysisMsg): void {
     const first = this.analysis === undefined;
     this.analysis = m.analysis;
+    this.llmBasis = m.llmBasis;
     this.motifs = m.motifs ?? findMotifs(m.analysis);
     this.hints = m.hints ?? [];
     this.attributes = m.attributes ?? {};
@@ -293,7 +299,7 @@ export class App {
   private rebuild(view: 'restore' | 'fit' = 'fit', quickFirst = false): void {
     if (!this.model) return;
     const t = performance.now();
-    this.hierarchy = buildHierarchy(this.model, this.motifs, this.include);
+    this.hierarchy = buildHierarchy(this.model, this.motifs, this.include, { stackRepeats: !!this.analysis?.llm });
     const count = this.model.nodes.filter(this.include).length;
     this.open = autoExpanded(this.hierarchy, count);
     this.lap('hierarchy', t);
@@ -608,6 +614,8 @@ export class App {
     const a = this.analysis;
     if (!a || !this.model) return;
     if (this.state.panel !== 'details') {
+      const llm = llmSection(a, this.llmBasis, this.llmControls);
+      if (llm) side.appendChild(llm);
       side.appendChild(summaryPanel(a, this.motifs, {
         reveal: (id) => this.reveal(id),
         export: (f) => void this.export(f),
@@ -684,7 +692,7 @@ export class App {
     if (n?.aux && !this.state.showConstants) {
       this.state.showConstants = true;
       this.els.aux.checked = true;
-      this.hierarchy = buildHierarchy(this.model, this.motifs, this.include);
+      this.hierarchy = buildHierarchy(this.model, this.motifs, this.include, { stackRepeats: !!this.analysis?.llm });
       needLayout = true;
     }
     for (const g of ancestorsOf(this.hierarchy, id)) {

@@ -8,14 +8,16 @@ import type { TensorStats } from '../src/core/tensor/statsTypes';
 import { MOTIF_KINDS } from '../src/core/motifs/types';
 import { compareView, measuredTimes, measureState, type CompareView, type MeasuredTimes, type MeasureState } from './measureProtocol';
 import { arr, bool, count, guard, Invalid, num, obj, oneOf, optional, record, str, type Parsed } from './validate';
+import type { LlmPlanBasis } from '../src/core/analysis/llmPlan';
+import { validateLlmAnalysis, validateLlmBasis } from './llm/protocol';
 
 export type * from './measureProtocol';
 
 export const PROTOCOL_VERSION = 1;
 
 /** 'time': per-node times of the last benchmark (only selectable once the host sent some). */
-export type HeatMetric = 'none' | 'params' | 'macs' | 'flops' | 'activation' | 'time';
-export const HEAT_METRICS: readonly HeatMetric[] = ['none', 'params', 'macs', 'flops', 'activation', 'time'];
+export type HeatMetric = 'none' | 'params' | 'macs' | 'flops' | 'activation' | 'weightBytes' | 'time';
+export const HEAT_METRICS: readonly HeatMetric[] = ['none', 'params', 'macs', 'flops', 'activation', 'weightBytes', 'time'];
 
 export type ExportFormat = 'md' | 'csv' | 'json' | 'svg' | 'png';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['md', 'csv', 'json', 'svg', 'png'];
@@ -124,6 +126,8 @@ export type HostToWebview =
       title?: string;
       /** Per-node times of a benchmark of exactly this model, when one ran (sent again after a reload). */
       measured?: MeasuredTimes;
+      /** Language models: what the LLM section re-plans from (context, budget, KV dtype, batch), in the webview. */
+      llmBasis?: LlmPlanBasis;
     }
   | { type: 'hints'; hints: HintView[] }
   | { type: 'weightStats'; id: string; stats?: WeightStats[]; error?: string; pending?: boolean }
@@ -182,7 +186,7 @@ function tensor(x: unknown, at: string): void {
 
 function analysis(x: unknown, at: string): Analysis {
   const o = obj(x, at);
-  oneOf(o.format, ['onnx', 'keras'] as const, `${at}.format`);
+  oneOf(o.format, ['onnx', 'keras', 'safetensors', 'hf-config', 'gguf'] as const, `${at}.format`);
   str(o.file, `${at}.file`);
   arr(o.inputs, `${at}.inputs`).forEach((t, i) => tensor(t, `${at}.inputs[${i}]`));
   arr(o.outputs, `${at}.outputs`).forEach((t, i) => tensor(t, `${at}.outputs[${i}]`));
@@ -231,6 +235,7 @@ function analysis(x: unknown, at: string): Analysis {
     count(bo.flops, `${p}.flops`);
   });
   arr(d.warnings, `${at}.details.warnings`).forEach((w, i) => str(w, `${at}.details.warnings[${i}]`));
+  if (o.llm !== undefined) validateLlmAnalysis(o.llm, `${at}.llm`);
   return o as unknown as Analysis;
 }
 
@@ -356,6 +361,7 @@ export function parseHostMessage(x: unknown): Parsed<HostToWebview> {
         if (o.attributes !== undefined) record(o.attributes, `${at}.attributes`, (v, p) => record(v, p, str));
         optional(o, 'title', at, str);
         if (o.measured !== undefined) measuredTimes(o.measured, `${at}.measured`);
+        if (o.llmBasis !== undefined) validateLlmBasis(o.llmBasis, `${at}.llmBasis`);
         return o as HostToWebview;
       }
       case 'hints':
