@@ -130,8 +130,8 @@ describe('GGUF: public checkpoints (llama.cpp naming, sparse data)', function ()
     assert.deepEqual(hf.copies, [{ name: 'output.weight', of: 'token_embd.weight' }]);
     assert.equal(hf.config.tie_word_embeddings, true);
     sameConfig(hf.config, c);
-    assert.deepEqual(hf.tensors.find((t) => t.name === 'transformer.h.0.attn.c_attn.weight')?.dims, [768, 2304]);
-    assert.deepEqual(hf.tensors.find((t) => t.name === 'transformer.wte.weight')?.dims, [50257, 768]);
+    assert.deepEqual(hf.tensors.find((t) => t.name === 'h.0.attn.c_attn.weight')?.dims, [768, 2304]);
+    assert.deepEqual(hf.tensors.find((t) => t.name === 'wte.weight')?.dims, [50257, 768]);
     // The file holds both copies: bytes as stored include it.
     assert.equal(hf.storedBytesByType.get('F16'), 2 * [...gguf.tensors.values()].filter((t) => t.type.name === 'F16').reduce((s, t) => s + t.elements, 0));
   });

@@ -125,6 +125,19 @@ describe('GGUF: hostile headers', function () {
     assert.deepEqual(readGgufAsHf(g).hf.unmapped, ['blk.0.constructor.weight', 'hasOwnProperty']);
   });
 
+  it('an unknown architecture without llama-style keys, and a LoRA adapter: tensors under GGUF names, a warning', () => {
+    const f = path.join(dir, 'mmproj.gguf');
+    writeGguf(f, [{ key: 'general.architecture', type: 'string', value: 'clip' }, { key: 'clip.vision.block_count', type: 'uint32', value: 1 }], [{ name: 'v.blk.0.attn_q.weight', ne: [64, 64], type: 'F16' }]);
+    const a = readGgufAsHf(f).hf;
+    assert.equal(a.config.model_type, 'clip');
+    assert.deepEqual(a.tensors.map((t) => t.name), ['v.blk.0.attn_q.weight']);
+    const g = path.join(dir, 'lora.gguf');
+    writeGguf(g, [ARCH, ...DIMS, { key: 'general.type', type: 'string', value: 'adapter' }, { key: 'adapter.type', type: 'string', value: 'lora' }], [{ name: 'blk.0.attn_q.weight.lora_a', ne: [64, 16], type: 'F32' }]);
+    const b = readGgufAsHf(g).hf;
+    assert.equal(b.config.model_type, 'llama-adapter');
+    assert.match(b.warnings[0], /of type "adapter", not a model/);
+  });
+
   it('big-endian, version 1 and future versions are refused saying why', () => {
     const be = Buffer.concat([Buffer.from('GGUF'), Buffer.from([0, 0, 0, 3]), Buffer.alloc(16)]);
     rejects(file(be), /big-endian GGUF files are not supported \(version 3 written big-endian\)/);

@@ -47,11 +47,20 @@ export function ggufToHf(kv: Kv, tensorList: Iterable<GgufTensorInfo>, o: ToHfOp
   const storedBytesByType = new Map<string, number>();
   for (const t of tensors) storedBytesByType.set(t.type.name, (storedBytesByType.get(t.type.name) ?? 0) + t.bytes);
 
-  if (!fam) {
-    warnings.push(`GGUF architecture "${printable(arch)}" has no family entry: tensors are shown under their GGUF names`);
+  // LoRA adapters, multimodal projectors, vocabulary-only files: not a model of the family.
+  const kind = kv.get('general.type');
+  const notModel = kind?.type === 'string' && kind.value !== 'model' ? String(kind.value) : undefined;
+  if (!fam || notModel) {
+    warnings.push(notModel ? `this GGUF file is of type "${printable(notModel)}", not a model: tensors are shown under their GGUF names` : `GGUF architecture "${printable(arch)}" has no family entry: tensors are shown under their GGUF names`);
+    let numbers: Record<string, unknown> = {};
+    try {
+      numbers = hyper(kv, arch, byName, 'llama');
+    } catch {
+      // An unknown architecture need not have the llama-style keys (clip.vision.block_count, ...).
+    }
     return {
       architecture: arch,
-      config: { model_type: arch, ...hyper(kv, arch, byName, 'llama') },
+      config: { ...numbers, model_type: notModel ? `${arch}-${notModel}` : arch },
       tensors: tensors.map((t) => lazy(t, t.name, false)),
       extra: [],
       unmapped: tensors.map((t) => t.name),
