@@ -455,11 +455,12 @@ function mutateH5(r: Rng, id: number): FuzzCase {
 /** The case `id` of run `seed`: the same inputs every time. */
 export function makeCase(seed: number, id: number, opts: MutateOptions = {}): FuzzCase {
   const r = rngFor(seed, id);
+  // Every eighth case is a Hugging Face checkpoint; the others are the cases they were before it existed.
+  if (id % 8 === 5) return mutateLlm(r, id);
   const fam = r();
   if (fam >= 0.92) return mutateGguf(r, id);
-  if (fam < 0.37) return mutateOnnx(r, id);
-  if (fam < 0.64) return mutateKerasJson(r, id, opts);
-  if (fam < 0.75) return mutateKerasZip(r, id);
-  if (fam < 0.79) return mutateH5(r, id);
-  return mutateLlm(r, id);
+  if (fam < 0.45) return mutateOnnx(r, id);
+  if (fam < 0.8) return mutateKerasJson(r, id, opts);
+  if (fam < 0.95) return mutateKerasZip(r, id);
+  return mutateH5(r, id);
 }

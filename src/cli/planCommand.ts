@@ -78,6 +78,6 @@ export async function runPlan(args: PlanArgs): Promise<string> {
     `  total:            ${humanBytes(p.totalBytes)} of ${humanBytes(p.budgetBytes!)}: ${p.fits ? 'fits' : 'does not fit'}`,
     `  largest context:  ${p.largestContext === 0 ? 'none (the weights alone do not fit)' : `${grouped(p.largestContext!)}${p.largestContextLimitedBy === 'model' ? ' (the trained context; memory allows more)' : ''}`}`,
   ];
-  if (p.decodeTokensPerSecond !== null) out.push(`  decode bound:     ${p.decodeTokensPerSecond.toFixed(1)} tokens/s at ${humanBytes(p.bandwidthBytesPerSecond!)}/s${p.bandwidthPreset ? ` (${p.bandwidthPreset})` : ''}: ${humanBytes(p.bytesPerDecodeStep)} read per step`);
+  if (p.decodeTokensPerSecond !== null) out.push(`  decode bound:     ${p.decodeTokensPerSecond.toFixed(1)} tokens/s at ${(p.bandwidthBytesPerSecond! / 1e9).toLocaleString('en-US', { maximumFractionDigits: 1 })} GB/s${p.bandwidthPreset ? ` (${p.bandwidthPreset})` : ''}: ${humanBytes(p.bytesPerDecodeStep)} read per step`);
   return out.join('\n');
 }

@@ -36,7 +36,8 @@ export function analyzeModel(model: Model, opts: AnalyzeOptions = {}): Analysis 
     if (names.total) oneToken[names.total] = 1;
     try {
       const perToken = analyzeGraph(model, { dims: oneToken });
-      a.llm = analyzeLlm(model, a, perToken, { ...lo, batch: lo.batch ?? d[names.batch], sequence: lo.sequence ?? d[names.sequence] });
+      const encoderRun = (b: number, s: number) => (d[names.batch] === b && d[names.sequence] === s ? a : analyzeGraph(model, { dims: { ...d, [names.batch]: b, [names.sequence]: s } }));
+      a.llm = analyzeLlm(model, a, perToken, { ...lo, batch: lo.batch ?? d[names.batch], sequence: lo.sequence ?? d[names.sequence] }, encoderRun);
     } catch (e) {
       if (!(e instanceof LlmAnalysisError)) throw e;
       a.details.warnings.push(`the LLM numbers cannot be computed: ${e.message}`);

@@ -55,6 +55,8 @@ export interface LlmAnalysis {
   decode: { batch: number; context: number; macsPerToken: number; flopsPerToken: number } | null;
   weightBytes: number;
   plan: MemoryPlan;
+  /** What memoryPlanFor needs to plan another context / batch / budget without the graph. */
+  planInputs: PlanInputs;
 }
 
 export interface MemoryPlan {
@@ -86,8 +88,12 @@ const MOE_OPS = new Set(['MoE', 'QMoE', 'SparseMoE']);
 const DEFAULT_CONTEXT_CAP = 4096;
 const MAX_SEARCH_CONTEXT = 2 ** 30;
 
-/** `perToken` is the analysis of the same model at batch 1, sequence 1 (no past). */
-export function analyzeLlm(model: Model, full: Analysis, perToken: Analysis, opts: LlmOptions = {}): LlmAnalysis {
+/**
+ * `perToken` is the analysis of the same model at batch 1, sequence 1 (no past). Encoders are costed
+ * from the graph itself: `encoderRun(batch, sequence)` analyses it at those dims (a pooler runs once per
+ * sequence, not per token, so per-token scaling would not be exact).
+ */
+export function analyzeLlm(model: Model, full: Analysis, perToken: Analysis, opts: LlmOptions = {}, encoderRun?: (batch: number, sequence: number) => Analysis): LlmAnalysis {
   const info = model.llm!;
   const batch = opts.batch ?? 1;
   const context = opts.context ?? Math.min(info.maxContext ?? DEFAULT_CONTEXT_CAP, DEFAULT_CONTEXT_CAP);
@@ -104,9 +110,9 @@ export function analyzeLlm(model: Model, full: Analysis, perToken: Analysis, opt
   const kvPerLayer = info.encoder ? 0 : storageBytes(kvDtype, 2 * info.kvHeads * info.headDim);
   const kvLayers = kinds.map((k) => ({ kind: k.kind, ...(k.kind === 'sliding' ? { window: k.window } : {}), bytesPerToken: k.kind === 'none' ? 0 : kvPerLayer }));
   const kvPerToken = sum(kvLayers, (l) => l.bytesPerToken);
-  const kvAt = (c: number) => sum(kinds, (k, i) => kvLayers[i].bytesPerToken * span(k, c));
 
-  const linear = perToken.layers.filter((l) => !isAttention(l));
+  const inits = model.graph.initializers;
+  const linear = perToken.layers.filter((l) => !isAttention(l, inits));
   const linearMacs = sum(linear, (l) => num(l.macs));
   const otherFlops = sum(linear, (l) => num(l.flops));
   const attn = (queries: number, c: number) => {
@@ -123,10 +129,27 @@ export function analyzeLlm(model: Model, full: Analysis, perToken: Analysis, opt
   };
   const pre = attn(sequence, sequence);
   const prefill = { batch, tokens: sequence, macs: batch * (sequence * linearMacs + pre.macs), flops: batch * (sequence * otherFlops + pre.flops) };
+  if (info.encoder && encoderRun) {
+    const run = encoderRun(batch, sequence);
+    prefill.macs = num(run.totals.macs);
+    prefill.flops = num(run.totals.flops);
+  }
   const dec = attn(1, context);
   const decode = info.encoder ? null : { batch, context, macsPerToken: linearMacs + dec.macs, flopsPerToken: otherFlops + dec.flops };
 
-  const plan = memoryPlan({ info, full, perToken, batch, context, kvDtype, kvAt, routed, activeShare, opts });
+  const planInputs: PlanInputs = {
+    stepActivationBytes: num(perToken.totals.peakActivationBytes),
+    routedBytes: sum(full.layers.filter((l) => MOE_OPS.has(l.type)), (l) => l.weightBytes),
+    routedParams: routed,
+    activeShare,
+    storedWeightBytes: full.totals.weightBytes,
+    params: total,
+    kvElementsPerLayer: 2 * info.kvHeads * info.headDim,
+    windows: kinds.map((k) => (k.kind === 'none' ? 0 : k.kind === 'sliding' ? k.window : null)),
+  };
+  const plan = memoryPlanFor({ heads: info.heads, maxContext: info.maxContext ?? null, encoder: !!info.encoder, planInputs }, {
+    batch, context, kvDtype, weightDtype: opts.weightDtype, memoryBudget: opts.memoryBudget, bandwidth: opts.bandwidth,
+  });
   return {
     architecture: info.architecture,
     source: info.source,
@@ -149,30 +172,59 @@ export function analyzeLlm(model: Model, full: Analysis, perToken: Analysis, opt
     decode,
     weightBytes: full.totals.weightBytes,
     plan,
+    planInputs,
   };
 }
 
-function memoryPlan(a: {
-  info: LlmInfo; full: Analysis; perToken: Analysis; batch: number; context: number; kvDtype: StorageType;
-  kvAt: (c: number) => number; routed: number; activeShare: number; opts: LlmOptions;
-}): MemoryPlan {
-  const { info, full, perToken, batch, context, opts } = a;
-  const weightDtype = opts.weightDtype ?? 'stored';
-  const bytesOfParams = (p: number) => (weightDtype === 'stored' ? 0 : storageBytes(weightDtype, p));
-  const weightBytes = weightDtype === 'stored' ? full.totals.weightBytes : bytesOfParams(full.totals.params);
-  const routedBytes = weightDtype === 'stored' ? sum(full.layers.filter((l) => MOE_OPS.has(l.type)), (l) => l.weightBytes) : bytesOfParams(a.routed);
+/**
+ * What a memory plan needs beyond the LlmAnalysis' own fields, kept in it so that a plan for another
+ * context, batch, budget or element type (the editor's slider) is recomputed from plain JSON alone.
+ */
+export interface PlanInputs {
+  /** Peak activation bytes of the graph at one token (one sequence, no past). */
+  stepActivationBytes: number;
+  /** Bytes (as stored) and parameters of the routed experts. */
+  routedBytes: number;
+  routedParams: number;
+  /** Share of routed experts one token uses (k/E; 1 for dense models). */
+  activeShare: number;
+  storedWeightBytes: number;
+  params: number;
+  /** KV elements of one token per layer and its window (0 = unbounded), for other KV element types. */
+  kvElementsPerLayer: number;
+  windows: (number | null)[];
+}
+
+export interface PlanOptions {
+  batch?: number;
+  context: number;
+  kvDtype?: StorageType;
+  weightDtype?: StorageType | 'stored';
+  memoryBudget?: number;
+  bandwidth?: { bytesPerSecond: number; preset?: string };
+}
+
+/** The memory plan of a model for (batch, context, weight type, KV type, budget, bandwidth): pure, from JSON. */
+export function memoryPlanFor(l: Pick<LlmAnalysis, 'heads' | 'maxContext' | 'encoder' | 'planInputs'>, o: PlanOptions): MemoryPlan {
+  const p = l.planInputs;
+  const batch = o.batch ?? 1;
+  const context = o.context;
+  const kvDtype = o.kvDtype ?? 'fp16';
+  const weightDtype = o.weightDtype ?? 'stored';
+  const weightBytes = weightDtype === 'stored' ? p.storedWeightBytes : storageBytes(weightDtype, p.params);
+  const routedBytes = weightDtype === 'stored' ? p.routedBytes : storageBytes(weightDtype, p.routedParams);
+  const perLayer = l.encoder ? 0 : storageBytes(kvDtype, p.kvElementsPerLayer);
+  const kv = (c: number) => batch * sum(p.windows, (w) => (w === 0 ? 0 : perLayer * (w === null ? c : Math.min(c, w))));
   // Activations of one decode step: the graph's peak at one token, per sequence, plus one layer's fp32 attention scores.
-  const step = num(perToken.totals.peakActivationBytes);
-  const activations = (c: number) => batch * (step + 4 * info.heads * c);
-  const kv = (c: number) => batch * a.kvAt(c);
+  const activations = (c: number) => batch * (p.stepActivationBytes + 4 * l.heads * c);
   const totalAt = (c: number) => weightBytes + kv(c) + activations(c);
   const totalBytes = totalAt(context);
-  const budget = opts.memoryBudget ?? null;
+  const budget = o.memoryBudget ?? null;
 
   let largest: number | null = null;
   let limitedBy: MemoryPlan['largestContextLimitedBy'] = null;
   if (budget !== null) {
-    const cap = info.maxContext ?? MAX_SEARCH_CONTEXT;
+    const cap = l.maxContext ?? MAX_SEARCH_CONTEXT;
     if (totalAt(1) > budget) {
       largest = 0;
       limitedBy = 'weights';
@@ -193,14 +245,14 @@ function memoryPlan(a: {
   }
   // A step reads the dense weights once and, of each MoE layer, the experts some sequence routes to:
   // with uniform routing a batch of B touches 1 - (1 - k/E)^B of them on average.
-  const touched = 1 - (1 - a.activeShare) ** batch;
+  const touched = 1 - (1 - p.activeShare) ** batch;
   const bytesPerStep = weightBytes - routedBytes * (1 - touched) + kv(context);
-  const bw = opts.bandwidth;
+  const bw = o.bandwidth;
   return {
     batch,
     context,
     weightDtype,
-    kvDtype: a.kvDtype,
+    kvDtype,
     weightBytes,
     kvCacheBytes: kv(context),
     activationBytes: activations(context),
@@ -212,7 +264,7 @@ function memoryPlan(a: {
     bytesPerDecodeStep: Math.round(bytesPerStep),
     bandwidthBytesPerSecond: bw?.bytesPerSecond ?? null,
     bandwidthPreset: bw?.preset ?? null,
-    decodeTokensPerSecond: bw && !info.encoder ? (batch * bw.bytesPerSecond) / bytesPerStep : null,
+    decodeTokensPerSecond: bw && !l.encoder ? (batch * bw.bytesPerSecond) / bytesPerStep : null,
   };
 }
 
@@ -223,10 +275,15 @@ function span(k: LlmAttentionKind, c: number): number {
   return c;
 }
 
-/** Attention work (score matmuls, softmax) is replaced by the formula; weight matmuls and the rest stay. */
-function isAttention(l: LayerAnalysis): boolean {
-  if (ATTENTION_OPS.has(l.type) && l.params === 0) return true;
-  return (l.type === 'MatMul' || l.type === 'FusedMatMul') && l.params === 0 && l.weightBytes === 0;
+/**
+ * Attention work (score matmuls, softmax) is replaced by the formula; weight matmuls and the rest stay.
+ * A matmul is a weight matmul when an operand is an initializer (a tied lm_head owns no weight of its
+ * own: the embedding belongs to the Gather that uses it first).
+ */
+function isAttention(l: LayerAnalysis, inits: ReadonlyMap<string, unknown>): boolean {
+  const fromWeights = l.inputs.some((i) => inits.has(i.name));
+  if (ATTENTION_OPS.has(l.type)) return !fromWeights;
+  return (l.type === 'MatMul' || l.type === 'FusedMatMul' || l.type === 'Einsum') && !fromWeights;
 }
 
 function num(c: number | string): number {

@@ -5,6 +5,16 @@
  */
 export const UNSEEN: { name: string; published?: number; config: Record<string, unknown> }[] = [
   {
+    name: 'Meta-Llama-3-8B (llama, GQA 32/8, vocab 128256)',
+    published: 8_030_261_248,
+    config: { model_type: 'llama', hidden_size: 4096, intermediate_size: 14336, num_hidden_layers: 32, num_attention_heads: 32, num_key_value_heads: 8, vocab_size: 128256, max_position_embeddings: 8192, rope_theta: 500000.0, tie_word_embeddings: false, torch_dtype: 'bfloat16', hidden_act: 'silu' },
+  },
+  {
+    name: 'Mistral-Nemo-Base-2407 (mistral, head_dim 128 × 32 ≠ hidden 5120)',
+    published: 12_247_782_400,
+    config: { model_type: 'mistral', hidden_size: 5120, intermediate_size: 14336, num_hidden_layers: 40, num_attention_heads: 32, num_key_value_heads: 8, head_dim: 128, vocab_size: 131072, max_position_embeddings: 1024000, sliding_window: null, tie_word_embeddings: false, torch_dtype: 'bfloat16' },
+  },
+  {
     name: 'Qwen2-0.5B (qkv biases, tied embeddings, GQA 14/2)',
     published: 494_032_768,
     config: { model_type: 'qwen2', hidden_size: 896, intermediate_size: 4864, num_hidden_layers: 24, num_attention_heads: 14, num_key_value_heads: 2, vocab_size: 151936, max_position_embeddings: 131072, max_window_layers: 24, sliding_window: 131072, use_sliding_window: false, tie_word_embeddings: true, torch_dtype: 'bfloat16', hidden_act: 'silu' },

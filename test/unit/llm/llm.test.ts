@@ -159,12 +159,13 @@ describe('LLM: Hugging Face config.json and safetensors checkpoints', function (
     });
 
     it('qwen2 GQA and gemma head_dim override reach the KV cache', () => {
-      const q = analyzeModel(buildLlmModel(UNSEEN[0].config)).llm!;
+      const byName = (re: RegExp) => UNSEEN.find((u) => re.test(u.name))!.config;
+      const q = analyzeModel(buildLlmModel(byName(/^Qwen2-0\.5B/))).llm!;
       assert.equal(q.kvCacheBytesPerToken, 24 * 2 * 2 * 64 * 2);
-      const g = analyzeModel(buildLlmModel(UNSEEN[1].config)).llm!;
+      const g = analyzeModel(buildLlmModel(byName(/^gemma-7b/))).llm!;
       assert.equal(g.headDim, 256);
       assert.equal(g.kvCacheBytesPerToken, 28 * 2 * 16 * 256 * 2);
-      const g2 = analyzeModel(buildLlmModel(UNSEEN[2].config), { llm: { context: 8192 } }).llm!;
+      const g2 = analyzeModel(buildLlmModel(byName(/^gemma-2-2b/)), { llm: { context: 8192 } }).llm!;
       // Even layers slide over 4096 tokens, odd ones see all 8192.
       assert.equal(g2.plan.kvCacheBytes, 13 * 4096 * (2 * 4 * 256 * 2) + 13 * 8192 * (2 * 4 * 256 * 2));
     });
@@ -273,5 +274,47 @@ describe('LLM: safetensors without an index or a config', function () {
     assert.deepEqual(a.details.warnings, []);
     rmSync(path.join(dir, 'model-00002-of-00003.safetensors'));
     await assert.rejects(loadModel(path.join(dir, 'model-00001-of-00003.safetensors')), /shard 2 of 3 .*is missing/);
+  });
+});
+
+describe('LLM: the per-token convention against the checkpoints and the graph', function () {
+  this.timeout(180_000);
+  const EMBEDDING = /(embed_tokens|wte|wpe|embed_in|word_embeddings|position_embeddings|token_type_embeddings)\.weight$/;
+  const all = [
+    ...FIVE.map((m) => ({ name: m.dir, config: config(m.dir) })),
+    ...UNSEEN.filter((u) => u.config.model_type !== 'bert'),
+  ];
+
+  for (const m of all) {
+    it(`${m.name}: linear MACs per token = every weight matrix once (experts k/E, tied head = the embedding); prefill formula = graph totals`, () => {
+      const c = m.config as Record<string, number | boolean>;
+      const ts = hfTensors(m.config);
+      const k = Number(c.num_experts_per_tok ?? 1);
+      const e = Number(c.num_local_experts ?? c.num_experts ?? 1);
+      let want = 0;
+      let experts = 0;
+      for (const t of ts) {
+        if (t.shape.length !== 2 || EMBEDDING.test(t.name)) continue;
+        const n = t.shape[0] * t.shape[1];
+        if (/\.experts\.\d+\./.test(t.name)) experts += n;
+        else want += n;
+      }
+      want += (experts * k) / e;
+      const tiedHead = !ts.some((t) => t.name === 'lm_head.weight' || t.name === 'embed_out.weight');
+      if (tiedHead) want += ts.find((t) => /(embed_tokens|wte|word_embeddings)\.weight$/.test(t.name))!.shape.reduce((x, y) => x * y, 1);
+      const a = analyzeModel(buildLlmModel(m.config), { dims: { batch: 2, sequence: 64 } });
+      assert.equal(a.llm!.linearMacsPerToken, want);
+      // 64 tokens are inside every sliding window here, so the formula and the graph's own sum agree.
+      assert.equal(a.llm!.prefill.macs, a.totals.macs);
+      assert.equal(a.llm!.prefill.flops, a.totals.flops);
+    });
+  }
+
+  it('bert (an encoder): prefill is the graph at (batch, sequence), no KV cache, no decode', () => {
+    const bert = UNSEEN.find((u) => u.config.model_type === 'bert')!.config;
+    const a = analyzeModel(buildLlmModel(bert), { dims: { batch: 2, sequence: 64 } });
+    assert.equal(a.llm!.prefill.macs, a.totals.macs);
+    assert.equal(a.llm!.kvCacheBytesPerToken, 0);
+    assert.equal(a.llm!.decode, null);
   });
 });

@@ -5,7 +5,7 @@ import type { LlmInfo } from '../../ir/llm';
 import type { LazyTensor } from '../../ir/tensor';
 import { printable } from '../modelFiles';
 import { weightDtype, type HfConfig } from './config';
-import { FAMILIES, familyOf, SpecError, type FamilyEntry, type Naming, type Spec } from './families';
+import { FAMILIES, familyOf, MAX_LAYERS, SpecError, type FamilyEntry, type Naming, type Spec } from './families';
 import { BATCH, GraphBuilder, SEQUENCE } from './graphBuilder';
 import { estimatedQuantBytes, quantConfig, quantizedLinear, type QuantConfig } from './quant';
 import { tensorView } from './tensorView';
@@ -20,8 +20,7 @@ export interface BuildOptions {
   warnings?: string[];
 }
 
-/** Above this many layers or experts a config is not a real model (and would build a huge graph). */
-const MAX_LAYERS = 1024;
+/** Above this many experts a config is not a real model (and would build a huge graph). */
 const MAX_EXPERTS = 1024;
 const MAX_NAMED = 8;
 
@@ -51,7 +50,7 @@ export function buildLlmModel(config: HfConfig, tensors?: Map<string, LazyTensor
   try {
     spec = entry.spec(config);
   } catch (e) {
-    if (e instanceof SpecError) throw new ModelError(`${modelType}: ${e.message}`);
+    if (e instanceof SpecError) throw new ModelError(`${modelType}: ${e.message}`, e.limit ? 'limit' : 'invalid');
     throw e;
   }
   if (spec.layers > MAX_LAYERS) throw new ModelError(`config.json declares ${spec.layers} layers (limit ${MAX_LAYERS})`, 'limit');
@@ -112,10 +111,15 @@ class Builder {
     this.n = { ...fam.naming, ...(s.names ?? {}) };
     const alt = this.n.altPrefix;
     if (alt && tensors && !tensors.has(this.n.embed) && tensors.has(alt + this.n.embed)) this.prefix = alt;
+    // Checkpoints saved from the base class (LlamaModel, not LlamaForCausalLM) drop the "model." prefix.
+    if (tensors && this.n.embed.startsWith('model.') && !tensors.has(this.n.embed) && tensors.has(this.n.embed.slice(6))) this.strip = 'model.';
   }
 
+  private strip = '';
+
   /** A weight of the config's shape: the file's tensor, an absent one (config alone), or a graph input when the file lacks it. */
-  private weight(full: string, dims: number[], opts: { linear?: boolean } = {}): string {
+  private weight(name: string, dims: number[], opts: { linear?: boolean } = {}): string {
+    const full = this.strip && name.startsWith(this.strip) ? name.slice(this.strip.length) : name;
     if (!this.tensors) {
       let stored: LazyTensor['stored'];
       if (opts.linear && this.quant && dims.length === 2) {
@@ -369,7 +373,7 @@ class Builder {
     if (extra.length) {
       for (const name of extra) this.g.initializers.set(name, this.tensors.get(name)!);
       this.g.node('Weights', 'unmatched_tensors', [], { outputs: 0, domain: 'modellens', weights: extra });
-      out.push(`${extra.length} tensor(s) in the checkpoint are not part of the ${this.fam === undefined ? '' : 'family\'s'} graph (counted as parameters, not costed): ${names(extra)}`);
+      out.push(`${extra.length} tensor(s) in the checkpoint are not part of the family's graph (counted as parameters, not costed): ${names(extra)}`);
     }
     return out;
   }

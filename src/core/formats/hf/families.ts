@@ -110,7 +110,14 @@ function need(v: number | undefined, what: string): number {
   return v;
 }
 
-export class SpecError extends Error {}
+export class SpecError extends Error {
+  constructor(message: string, readonly limit = false) {
+    super(message);
+  }
+}
+
+/** Above this many layers a config is not a real model; checked before anything is sized by it. */
+export const MAX_LAYERS = 1024;
 
 function act(c: HfConfig, key = 'hidden_act', dflt: Activation = 'silu'): Activation {
   const a = str(c, key) ?? str(c, 'hidden_activation');
@@ -129,6 +136,7 @@ function full(n: number): LlmAttentionKind[] {
 /** The llama-style numbers most decoders share (num_hidden_layers, hidden_size, GQA, head_dim override). */
 function decoderBase(c: HfConfig, tiedDefault: boolean): Spec {
   const layers = need(int(c, 'num_hidden_layers', 'n_layer', 'num_layers'), 'num_hidden_layers');
+  if (layers > MAX_LAYERS) throw new SpecError(`config.json declares ${layers} layers (limit ${MAX_LAYERS})`, true);
   const hidden = need(int(c, 'hidden_size', 'n_embd', 'd_model'), 'hidden_size');
   const heads = need(int(c, 'num_attention_heads', 'n_head'), 'num_attention_heads');
   const kvHeads = int(c, 'num_key_value_heads') ?? heads;

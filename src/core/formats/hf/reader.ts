@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ModelError } from '../../errors';
 import type { Model } from '../../ir/graph';
 import { isPlainObject, parseLimitedJson } from '../jsonLimits';
-import { printable, requireInModelFolder, requireRegularFile } from '../modelFiles';
+import { requireInModelFolder, requireRegularFile } from '../modelFiles';
 import { numberedSiblings, readFiles, readIndexedSet, readIndexFile, safetensorsInFolder, type SafetensorsSet } from '../safetensors/shards';
 import { buildLlmModel } from './build';
 import type { HfConfig } from './config';
@@ -29,7 +29,7 @@ export async function readHfModel(opened: string): Promise<Model> {
   const configFile = base === 'config.json' ? abs : existsSync(path.join(dir, 'config.json')) ? requireInModelFolder(dir, 'config.json', 'config.json beside the model').file : undefined;
   if (configFile) config = readConfig(configFile);
 
-  const set = openWeights(abs, dir, base, isDir);
+  const set = openWeights(abs, dir, base);
   const warnings = [...(set?.warnings ?? [])];
   const metadata: Record<string, string> = { ...(set?.metadata ?? {}) };
   const format = set ? 'safetensors' : 'hf-config';
@@ -51,7 +51,7 @@ export function readConfig(file: string): HfConfig {
 }
 
 /** The checkpoint's safetensors set: the index's shards, the numbered siblings of a shard, or the folder's files. */
-function openWeights(abs: string, dir: string, base: string, isDir: boolean): SafetensorsSet | undefined {
+function openWeights(abs: string, dir: string, base: string): SafetensorsSet | undefined {
   if (base.endsWith('.safetensors.index.json')) return readIndexedSet(abs);
   if (base.endsWith('.safetensors')) {
     const idx = indexListing(dir, base);
@@ -62,7 +62,6 @@ function openWeights(abs: string, dir: string, base: string, isDir: boolean): Sa
   if (existsSync(index)) return readIndexedSet(requireInModelFolder(dir, 'model.safetensors.index.json', 'index').file);
   const files = safetensorsInFolder(dir);
   if (files.length === 0) return undefined;
-  void isDir;
   const single = files.find((f) => path.basename(f) === 'model.safetensors');
   return readFiles(single ? [single] : files);
 }
@@ -82,5 +81,3 @@ function statOrNull(p: string) {
     return null;
   }
 }
-
-export { printable };
