@@ -20,7 +20,6 @@ import { legend } from './panels/legend';
 import { measureButton, type MeasureButton } from './panels/measureButton';
 import { summaryPanel } from './panels/summary';
 import { llmSection, type LlmControls } from './llm/llmSection';
-import type { LlmPlanBasis } from '../src/core/analysis/llmPlan';
 import {
   HEAT_METRICS, PROTOCOL_VERSION, parseHostMessage, parseViewState,
   type ExportFormat, type HeatMetric, type HintView, type HostToWebview, type MeasuredTimes, type ViewState, type WebviewToHost,
@@ -46,8 +45,7 @@ export interface PaintInfo {
 export class App {
   private model: GraphModel | undefined;
   private analysis: Analysis | undefined;
-  /** Language models: the re-planning basis and the LLM section's controls (kept across re-renders). */
-  private llmBasis: LlmPlanBasis | undefined;
+  /** Language models: the LLM section's controls (kept across re-renders). */
   private readonly llmControls: LlmControls = {};
   private motifs: Motif[] = [];
   private hints: HintView[] = [];
@@ -269,7 +267,6 @@ export class App {
   private load(m: AnalysisMsg): void {
     const first = this.analysis === undefined;
     this.analysis = m.analysis;
-    this.llmBasis = m.llmBasis;
     this.motifs = m.motifs ?? findMotifs(m.analysis);
     this.hints = m.hints ?? [];
     this.attributes = m.attributes ?? {};
@@ -614,7 +611,7 @@ export class App {
     const a = this.analysis;
     if (!a || !this.model) return;
     if (this.state.panel !== 'details') {
-      const llm = llmSection(a, this.llmBasis, this.llmControls);
+      const llm = llmSection(a, this.llmControls);
       if (llm) side.appendChild(llm);
       side.appendChild(summaryPanel(a, this.motifs, {
         reveal: (id) => this.reveal(id),

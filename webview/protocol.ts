@@ -8,8 +8,7 @@ import type { TensorStats } from '../src/core/tensor/statsTypes';
 import { MOTIF_KINDS } from '../src/core/motifs/types';
 import { compareView, measuredTimes, measureState, type CompareView, type MeasuredTimes, type MeasureState } from './measureProtocol';
 import { arr, bool, count, guard, Invalid, num, obj, oneOf, optional, record, str, type Parsed } from './validate';
-import type { LlmPlanBasis } from '../src/core/analysis/llmPlan';
-import { validateLlmAnalysis, validateLlmBasis } from './llm/protocol';
+import { validateLlmAnalysis } from './llm/protocol';
 
 export type * from './measureProtocol';
 
@@ -126,8 +125,6 @@ export type HostToWebview =
       title?: string;
       /** Per-node times of a benchmark of exactly this model, when one ran (sent again after a reload). */
       measured?: MeasuredTimes;
-      /** Language models: what the LLM section re-plans from (context, budget, KV dtype, batch), in the webview. */
-      llmBasis?: LlmPlanBasis;
     }
   | { type: 'hints'; hints: HintView[] }
   | { type: 'weightStats'; id: string; stats?: WeightStats[]; error?: string; pending?: boolean }
@@ -361,7 +358,6 @@ export function parseHostMessage(x: unknown): Parsed<HostToWebview> {
         if (o.attributes !== undefined) record(o.attributes, `${at}.attributes`, (v, p) => record(v, p, str));
         optional(o, 'title', at, str);
         if (o.measured !== undefined) measuredTimes(o.measured, `${at}.measured`);
-        if (o.llmBasis !== undefined) validateLlmBasis(o.llmBasis, `${at}.llmBasis`);
         return o as HostToWebview;
       }
       case 'hints':

@@ -7,7 +7,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { analyzeModel } from '../core/analysis/analyze';
-import { llmPlanBasis, oneTokenDims } from '../core/analysis/llmPlan';
 import { isModelError } from '../core/errors';
 import { symbolsOf } from '../core/ir/dim';
 import type { Model } from '../core/ir/graph';
@@ -116,9 +115,7 @@ export async function runAnalyze(req: AnalyzeRequest): Promise<AnalyzeResponse> 
     const analysis = analyzeModel(model, { dims: applicableDims(req.dims, model) });
     analysis.file = req.file;
     const motifs = req.motifs ? findMotifs(analysis) : undefined;
-    // Language models: what the editor's context slider and budget field re-plan from, without this worker.
-    const llmBasis = model.llm && analysis.llm ? llmPlanBasis(model.llm, analyzeModel(model, { dims: oneTokenDims(model.llm), llm: false })) : undefined;
-    return { id: req.id, ok: true, analysis, motifs, llmBasis, ms: Date.now() - t0 };
+    return { id: req.id, ok: true, analysis, motifs, ms: Date.now() - t0 };
   } catch (e) {
     return { id: req.id, ok: false, error: toWorkerError(e), ms: Date.now() - t0 };
   }

@@ -113,7 +113,6 @@ export class GraphView implements vscode.Disposable {
       hints: [],
       title: this.host.uri.path.split('/').pop(),
       ...(measured ? { measured } : {}),
-      ...(res.llmBasis ? { llmBasis: res.llmBasis } : {}),
     };
     this.sentMeasured = measured;
     // The configured heat metric is only a starting point: the webview's own state wins afterwards.

@@ -4,7 +4,8 @@
  * by part. Read-only: they work in Restricted Mode.
  */
 import * as vscode from 'vscode';
-import { blockParams, replanLlm } from '../core/analysis/llmPlan';
+import { memoryPlanFor } from '../core/analysis/llm';
+import { blockParams } from '../core/analysis/llmPlan';
 import { settings } from './config';
 import { blockKeyOffset, hfBlockTitle, hfKvTitle, hfTotalsTitle } from './hfLensText';
 import type { ModelStore } from './modelStore';
@@ -36,10 +37,8 @@ export class HfLensProvider implements vscode.CodeLensProvider {
       return [new vscode.CodeLens(top, { title: `ModelLens: ${why}`, command: 'workbench.actions.view.problems' }), new vscode.CodeLens(top, { title: 'Open graph', ...open })];
     }
     const lenses = [new vscode.CodeLens(top, { title: hfTotalsTitle(l, a.totals.weightBytes), tooltip: 'Open the graph with the LLM summary', ...open })];
-    if (res.llmBasis) {
-      const kv = replanLlm(res.llmBasis, a, { context: 1024, sequence: 1024, batch: 1, kvDtype: l.kvDtype }).plan.kvCacheBytes;
-      lenses.push(new vscode.CodeLens(top, { title: hfKvTitle(l, kv), tooltip: 'Context slider and memory budget: in the graph\'s summary', ...open }));
-    }
+    const kv = memoryPlanFor(l, { context: 1024, batch: 1, kvDtype: l.kvDtype }).kvCacheBytes;
+    lenses.push(new vscode.CodeLens(top, { title: hfKvTitle(l, kv), tooltip: 'Context slider and memory budget: in the graph\'s summary', ...open }));
     lenses.push(new vscode.CodeLens(top, { title: 'Open graph', ...open }));
     const b = blockParams(a);
     const at = blockKeyOffset(doc.getText());

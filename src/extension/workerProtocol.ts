@@ -3,7 +3,6 @@
  * cross a worker_threads boundary by structured clone. No vscode import: the worker cannot load it.
  */
 import type { Analysis } from '../core/analysis/types';
-import type { LlmPlanBasis } from '../core/analysis/llmPlan';
 import type { Motif } from '../core/motifs/types';
 import type { Delta, KnobValues, LayerError, Suggestion } from '../core/passes/types';
 import type { WeightStats } from '../../webview/protocol';
@@ -91,7 +90,7 @@ export type WeightStatsResponse =
   | { id: number; ok: false; error: WorkerError; ms: number };
 
 export type AnalyzeResponse =
-  | { id: number; ok: true; analysis: Analysis; motifs?: Motif[]; /** Language models: input of replanLlm (llmPlan.ts). */ llmBasis?: LlmPlanBasis; ms: number }
+  | { id: number; ok: true; analysis: Analysis; motifs?: Motif[]; ms: number }
   | { id: number; ok: false; error: WorkerError; ms: number };
 
 export type SuggestResponse =

@@ -46,7 +46,7 @@ suite('Language models: config.json lenses and checkpoint graphs', () => {
     const views = await waitFor('the graph view', () => (ml.graphViews(uri).length ? ml.graphViews(uri) : undefined));
     assert.equal(views.length, 1);
     const res = ml.store.latest(uri);
-    assert.ok(res?.ok && res.analysis.llm && res.llmBasis, 'analysis with the LLM numbers and the re-planning basis');
+    assert.ok(res?.ok && res.analysis.llm, 'analysis with the LLM numbers');
     assert.equal(res.analysis.llm.params.total, 46_702_792_704);
   });
 
@@ -69,7 +69,7 @@ suite('Language models: config.json lenses and checkpoint graphs', () => {
     assert.equal(res.analysis.format, 'safetensors');
     // GPT-2's published count; the tied lm_head is stored once.
     assert.equal(res.analysis.llm?.params.total, 124_439_808);
-    assert.ok(res.llmBasis);
+    assert.ok(res.analysis.llm?.planInputs, 'what the LLM section re-plans from');
     assert.equal(ml.graphViews(uri).length, 1);
     // The config.json beside it still gets its lenses in Restricted Mode.
     const cfgUri = vscode.Uri.file(path.join(dir, 'config.json'));

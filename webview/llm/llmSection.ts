@@ -1,11 +1,12 @@
 /**
  * The summary's "Language model" section: the numbers of `analysis.llm`, and controls (context
- * slider, batch, KV dtype, memory budget) that re-plan live. Every number shown comes from
- * src/core — `replanLlm` / `weightOnlyHints` of llmPlan.ts run here, in the webview bundle, on the
- * analysis and the basis the host sent: a few sums per input event, no graph analysis, no message.
+ * slider, batch, KV dtype, memory budget) that update the KV cache, the memory plan, the fit and the
+ * hints live. Every number shown comes from src/core — `memoryPlanFor` (llm.ts), `kvBytesPerToken` and
+ * `weightOnlyHints` (llmPlan.ts) run here, in the webview bundle, on the analysis the host sent: a few
+ * sums per input event, no graph analysis, no message to the host.
  */
-import type { LlmAnalysis } from '../../src/core/analysis/llm';
-import { replanLlm, weightOnlyHints, type LlmPlanBasis, type WeightOnlyHint } from '../../src/core/analysis/llmPlan';
+import { memoryPlanFor, type LlmAnalysis, type MemoryPlan } from '../../src/core/analysis/llm';
+import { kvBytesPerToken, weightOnlyHints, type WeightOnlyHint } from '../../src/core/analysis/llmPlan';
 import { parseBytes, STORAGE_TYPES, type StorageType } from '../../src/core/analysis/llmUnits';
 import type { Analysis } from '../../src/core/analysis/types';
 import { h } from '../dom';
@@ -38,22 +39,15 @@ function positionOf(context: number, max: number): number {
   return Math.round((SLIDER_STEPS * (Math.log2(Math.max(MIN_CONTEXT, context)) - lo)) / (Math.log2(max) - lo));
 }
 
-export function llmSection(a: Analysis, basis: LlmPlanBasis | undefined, c: LlmControls): HTMLElement | null {
+export function llmSection(a: Analysis, c: LlmControls): HTMLElement | null {
   const l0 = a.llm;
   if (!l0) return null;
   const root = h('div', { class: 'llm', attrs: { id: 'llm-section' } });
   const maxContext = l0.maxContext ?? UNKNOWN_MAX_CONTEXT;
 
   const static_ = h('div', { class: 'llm-static' });
-  static_.append(modelTable(a, l0));
+  static_.append(modelTable(a, l0), costTable(l0));
   const live = h('div', { class: 'llm-live', attrs: { 'aria-live': 'polite' } });
-
-  if (!basis) {
-    // No basis (an older host): the analysis's own numbers, without controls.
-    live.append(liveTables(l0), h('p', { class: 'muted', text: 'Re-planning is unavailable for this analysis.' }));
-    root.append(section('Language model', static_, live));
-    return root;
-  }
 
   c.context ??= l0.plan.context;
   c.batch ??= l0.plan.batch;
@@ -76,11 +70,11 @@ export function llmSection(a: Analysis, basis: LlmPlanBasis | undefined, c: LlmC
   const render = () => {
     const budgetBytes = c.budget!.trim() === '' ? undefined : parseBytes(c.budget!);
     budgetError.textContent = c.budget!.trim() !== '' && budgetBytes === undefined ? 'not a size (try 24 GiB, 80GB, 16e9)' : '';
-    const opts = { context: c.context!, sequence: c.context!, batch: c.batch!, kvDtype: c.kvDtype!, memoryBudget: budgetBytes };
-    const l = replanLlm(basis, a, opts);
-    const hints = weightOnlyHints(basis, a, opts);
-    const hl = hintList(hints, l, a.format);
-    live.replaceChildren(liveTables(l), ...(hl ? [hl] : []));
+    const opts = { context: c.context!, batch: c.batch!, kvDtype: c.kvDtype!, memoryBudget: budgetBytes };
+    const plan = memoryPlanFor(l0, opts);
+    const hints = weightOnlyHints(a, opts);
+    const hl = hintList(hints, plan, a.format);
+    live.replaceChildren(liveTables(l0, plan), ...(hl ? [hl] : []));
   };
   const onContext = (v: number) => {
     if (!Number.isFinite(v) || v < 1) return;
@@ -148,14 +142,20 @@ function modelTable(a: Analysis, l: LlmAnalysis): HTMLElement {
   return h('div', {}, table, types ? h('div', { class: 'llm-sub muted', text: 'Weight bytes by type' }) : null, types);
 }
 
-function liveTables(l: LlmAnalysis): HTMLElement {
-  const p = l.plan;
-  const rows: [string, string, string?][] = [
-    ['KV cache per token', bytes(l.kvCacheBytesPerToken), `${l.kvDtype}, all layers`],
-    [`KV cache at ${grouped(p.context)}`, bytes(p.kvCacheBytes), p.batch > 1 ? `× batch ${p.batch}` : ''],
-    [`Prefill (${grouped(l.prefill.tokens)} tokens)`, `${human(l.prefill.macs)} MACs`, `${human(l.prefill.flops)} FLOPs`],
-  ];
+/** Prefill and decode cost, at the analysis's own context and prefill length (the slider moves the memory plan). */
+function costTable(l: LlmAnalysis): HTMLElement {
+  const rows: [string, string, string?][] = [[`Prefill (${grouped(l.prefill.tokens)} tokens)`, `${human(l.prefill.macs)} MACs`, `${human(l.prefill.flops)} FLOPs`]];
   if (l.decode) rows.push([`Decode (at ${grouped(l.decode.context)})`, `${human(l.decode.macsPerToken)} MACs/token`, `${human(l.decode.flopsPerToken)} FLOPs/token`]);
+  const t = kvTable(rows);
+  t.classList.add('llm-costs');
+  return t;
+}
+
+function liveTables(l: LlmAnalysis, p: MemoryPlan): HTMLElement {
+  const kv: [string, string, string?][] = [
+    ['KV cache per token', bytes(kvBytesPerToken(l, p.kvDtype)), `${p.kvDtype}, all layers`],
+    [`KV cache at ${grouped(p.context)}`, bytes(p.kvCacheBytes), p.batch > 1 ? `× batch ${p.batch}` : ''],
+  ];
   const plan: [string, string, string?][] = [
     ['Weights', bytes(p.weightBytes)],
     ['KV cache', bytes(p.kvCacheBytes)],
@@ -166,22 +166,22 @@ function liveTables(l: LlmAnalysis): HTMLElement {
     plan.push(['Budget', bytes(p.budgetBytes), p.fits ? '✓ fits' : '✗ does not fit']);
     plan.push(['Largest context', largestText(p), '']);
   }
-  const t1 = kvTable(rows);
-  t1.classList.add('llm-costs');
+  const t1 = kvTable(kv);
+  t1.classList.add('llm-kv');
   const t2 = kvTable(plan);
   t2.classList.add('llm-plan');
   const fit = p.fits === null ? null : h('div', { class: `llm-fit ${p.fits ? 'ok' : 'bad'}`, attrs: { id: 'llm-fit' }, text: p.fits ? `Fits: ${bytes(p.totalBytes)} of ${bytes(p.budgetBytes!)}` : `Does not fit: ${bytes(p.totalBytes)} > ${bytes(p.budgetBytes!)}` });
   return h('div', {}, t1, h('div', { class: 'llm-sub muted', text: `Memory plan (batch ${p.batch}, context ${grouped(p.context)})` }), t2, fit);
 }
 
-function largestText(p: LlmAnalysis['plan']): string {
+function largestText(p: MemoryPlan): string {
   if (p.largestContext === null) return '';
   if (p.largestContextLimitedBy === 'weights') return 'none: the weights alone exceed the budget';
   if (p.largestContextLimitedBy === 'model') return `${grouped(p.largestContext)} (the trained context)`;
   return `${grouped(p.largestContext)} tokens`;
 }
 
-function hintList(hints: WeightOnlyHint[], l: LlmAnalysis, format: Analysis['format']): HTMLElement | null {
+function hintList(hints: WeightOnlyHint[], plan: MemoryPlan, format: Analysis['format']): HTMLElement | null {
   if (hints.length === 0) return null;
   return h('div', { class: 'llm-hints', attrs: { id: 'llm-hints' } },
     h('div', { class: 'llm-sub muted', text: 'Optimization hints (effect on this memory plan)' }),
@@ -192,7 +192,7 @@ function hintList(hints: WeightOnlyHint[], l: LlmAnalysis, format: Analysis['for
           ? 'still does not fit'
           : `context that now fits: ${grouped(x.plan.largestContext)}${x.largestContextBefore !== null ? ` (was ${x.largestContextBefore === 0 ? 'none' : grouped(x.largestContextBefore)})` : ''}`;
       return h('div', { class: 'llm-hint', attrs: { 'data-hint': x.id } },
-        h('div', {}, h('span', { class: 'badge', text: '⚡' }), ' ', h('b', { text: x.title }), `: −${bytes(-x.deltaBytes)} (${percent(-x.deltaBytes, l.plan.totalBytes)}), ${fitText}`),
+        h('div', {}, h('span', { class: 'badge', text: '⚡' }), ' ', h('b', { text: x.title }), `: −${bytes(-x.deltaBytes)} (${percent(-x.deltaBytes, plan.totalBytes)}), ${fitText}`),
         h('div', { class: 'muted', text: `${x.layers} layers, ${human(x.params)} params: weights ${bytes(x.weightBytesBefore)} → ${bytes(x.weightBytesAfter)}` }),
         h('div', { class: 'llm-na', text: `Not applicable to ${formatName(format)}: ${x.notApplicable}` }));
     }));

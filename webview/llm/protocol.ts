@@ -1,23 +1,16 @@
 /**
- * Validators of the language-model parts of the 'analysis' message: `analysis.llm` (LlmAnalysis of
- * src/core/analysis/llm.ts) and `llmBasis` (LlmPlanBasis of src/core/analysis/llmPlan.ts), which the
- * LLM section hands to core functions — so a malformed one is refused here, not half-rendered.
+ * Validator of `analysis.llm` (LlmAnalysis of src/core/analysis/llm.ts) in the 'analysis' message. The
+ * LLM section hands it to core functions (memoryPlanFor re-plans from its planInputs), so a malformed
+ * one is refused here, not half-rendered.
  */
-import type { LlmPlanBasis } from '../../src/core/analysis/llmPlan';
 import { STORAGE_TYPES } from '../../src/core/analysis/llmUnits';
-import { arr, bool, count, Invalid, nonNegative, num, obj, oneOf, str } from '../validate';
+import { arr, bool, Invalid, nonNegative, num, obj, oneOf, str } from '../validate';
 
 const ATTENTION_KINDS = ['full', 'sliding', 'none'] as const;
 const SOURCES = ['config', 'gguf', 'onnx'] as const;
 
 function nullable<T>(x: unknown, at: string, f: (x: unknown, at: string) => T): T | null {
   return x === null ? null : f(x, at);
-}
-
-function positiveInt(x: unknown, at: string): number {
-  const n = num(x, at);
-  if (!Number.isInteger(n) || n < 1) throw new Invalid(`${at}: expected a positive integer`);
-  return n;
 }
 
 export function validateLlmAnalysis(x: unknown, at: string): void {
@@ -49,34 +42,10 @@ export function validateLlmAnalysis(x: unknown, at: string): void {
   nullable(plan.budgetBytes, `${at}.plan.budgetBytes`, nonNegative);
   nullable(plan.largestContext, `${at}.plan.largestContext`, nonNegative);
   nullable(plan.fits, `${at}.plan.fits`, bool);
+  const pi = obj(o.planInputs, `${at}.planInputs`);
+  for (const k of ['stepActivationBytes', 'routedBytes', 'routedParams', 'activeShare', 'storedWeightBytes', 'params', 'kvElementsPerLayer']) nonNegative(pi[k], `${at}.planInputs.${k}`);
+  const windows = arr(pi.windows, `${at}.planInputs.windows`);
+  if (windows.length !== o.layers) throw new Invalid(`${at}.planInputs.windows: expected one per layer (${String(o.layers)})`);
+  windows.forEach((w, i) => nullable(w, `${at}.planInputs.windows[${i}]`, nonNegative));
 }
 
-export function validateLlmBasis(x: unknown, at: string): LlmPlanBasis {
-  const o = obj(x, at);
-  const info = obj(o.info, `${at}.info`);
-  str(info.architecture, `${at}.info.architecture`);
-  for (const k of ['layers', 'hiddenSize', 'heads', 'kvHeads', 'headDim', 'vocab']) positiveInt(info[k], `${at}.info.${k}`);
-  oneOf(info.source, SOURCES, `${at}.info.source`);
-  if (info.attention !== undefined) {
-    arr(info.attention, `${at}.info.attention`).forEach((k, i) => {
-      const ko = obj(k, `${at}.info.attention[${i}]`);
-      const kind = oneOf(ko.kind, ATTENTION_KINDS, `${at}.info.attention[${i}].kind`);
-      if (kind === 'sliding') positiveInt(ko.window, `${at}.info.attention[${i}].window`);
-    });
-  }
-  const pt = obj(o.perToken, `${at}.perToken`);
-  const t = obj(pt.totals, `${at}.perToken.totals`);
-  num(t.params, `${at}.perToken.totals.params`);
-  num(t.weightBytes, `${at}.perToken.totals.weightBytes`);
-  count(t.peakActivationBytes, `${at}.perToken.totals.peakActivationBytes`);
-  arr(pt.layers, `${at}.perToken.layers`).forEach((l, i) => {
-    const p = `${at}.perToken.layers[${i}]`;
-    const lo = obj(l, p);
-    str(lo.type, `${p}.type`);
-    num(lo.params, `${p}.params`);
-    count(lo.macs, `${p}.macs`);
-    count(lo.flops, `${p}.flops`);
-    num(lo.weightBytes, `${p}.weightBytes`);
-  });
-  return o as unknown as LlmPlanBasis;
-}

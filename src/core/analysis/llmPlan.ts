@@ -1,65 +1,18 @@
 /**
- * Re-planning an analysed language model without analysing its graph again: the editor's context
- * slider, memory budget, KV dtype and batch fields call `replanLlm` on every input (in the webview
- * bundle, so it is pure and fast: a few sums over the layers, no graph walk).
- *
- * `analyzeLlm` (llm.ts) needs the model's `LlmInfo`, the full analysis and the analysis at one token.
- * The webview already holds the full analysis; `llmPlanBasis` is the rest, as plain JSON small enough
- * for a message: the info and the per-token layers stripped to the fields the LLM numbers read.
+ * What the editor shows beside the LLM numbers, from the Analysis alone (plain JSON: it runs in the
+ * webview bundle on every slider or budget input, a few sums, no graph walk):
+ * - `kvBytesPerToken` at another KV element type, and the memory plan at other options — both through
+ *   `memoryPlanFor` of llm.ts, the one memory-plan function;
+ * - weight-only int4/int8 hints with their effect on that plan;
+ * - per-block parameters by part (the config.json lenses).
  */
-import type { Model } from '../ir/graph';
-import type { LlmInfo } from '../ir/llm';
-import { analyzeLlm, type LlmAnalysis, type LlmOptions } from './llm';
+import { memoryPlanFor, type LlmAnalysis, type MemoryPlan, type PlanOptions } from './llm';
 import { storageBytes, type StorageType } from './llmUnits';
 import type { Analysis, LayerAnalysis } from './types';
 
-export interface LlmPlanLayer {
-  type: string;
-  params: number;
-  macs: number | string;
-  flops: number | string;
-  weightBytes: number;
-}
-
-export interface LlmPlanBasis {
-  info: LlmInfo;
-  /** The analysis at one token (batch 1, sequence 1, no past), reduced to what the LLM numbers read. */
-  perToken: { totals: Analysis['totals']; layers: LlmPlanLayer[] };
-}
-
-/** The dims that make a graph compute one token with no past (what analyzeModel uses for `perToken`). */
-export function oneTokenDims(info: LlmInfo): Record<string, number> {
-  const names = info.dims ?? { batch: 'batch', sequence: 'sequence' };
-  const d: Record<string, number> = { [names.batch]: 1, [names.sequence]: 1 };
-  if (names.past) d[names.past] = 0;
-  if (names.total) d[names.total] = 1;
-  return d;
-}
-
-export function llmPlanBasis(info: LlmInfo, perToken: Analysis): LlmPlanBasis {
-  return {
-    info,
-    perToken: { totals: { ...perToken.totals }, layers: perToken.layers.map(slimLayer) },
-  };
-}
-
-function slimLayer(l: Pick<LayerAnalysis, 'type' | 'params' | 'macs' | 'flops' | 'weightBytes'>): LlmPlanLayer {
-  return { type: l.type, params: l.params, macs: l.macs, flops: l.flops, weightBytes: l.weightBytes };
-}
-
-/** The LLM numbers of `full` at other options (context, batch, KV dtype, budget, bandwidth). */
-export function replanLlm(basis: LlmPlanBasis, full: Analysis, opts: LlmOptions): LlmAnalysis {
-  const model = { llm: basis.info } as Model;
-  return analyzeLlm(model, full, asAnalysis(basis.perToken), opts);
-}
-
-/** analyzeLlm reads only types, params, costs and bytes of the per-token layers, and its totals. */
-function asAnalysis(p: LlmPlanBasis['perToken']): Analysis {
-  return {
-    format: 'hf-config', file: '', inputs: [], outputs: [], totals: p.totals, notCosted: [],
-    layers: p.layers.map((l, i) => ({ id: String(i), name: '', inputs: [], outputs: [], costed: true, ...l })),
-    details: { constants: 0, nonFloatInitializerElements: 0, weightBytesByDtype: {}, boundDims: {}, freeDims: [], byType: {}, producers: {}, warnings: [] },
-  };
+/** KV cache bytes of one token of context (all layers) in element type `t`: the plan at context 1. */
+export function kvBytesPerToken(l: LlmAnalysis, t: StorageType): number {
+  return memoryPlanFor(l, { context: 1, batch: 1, kvDtype: t }).kvCacheBytes;
 }
 
 // ---- weight-only quantization hints ---------------------------------------------------------------
@@ -80,7 +33,7 @@ export interface WeightOnlyHint {
   weightBytesBefore: number;
   weightBytesAfter: number;
   deltaBytes: number;
-  plan: LlmAnalysis['plan'];
+  plan: MemoryPlan;
   /** The plan's largest context at the budget before and after (null without a budget). */
   largestContextBefore: number | null;
   /** Why ModelLens cannot apply it to this file (the read-only formats): shown in the hint itself. */
@@ -88,6 +41,7 @@ export interface WeightOnlyHint {
 }
 
 const LINEAR_OPS = new Set(['MatMul', 'FusedMatMul', 'Gemm', 'MatMulNBits', 'MoE']);
+const MOE_OPS = new Set(['MoE', 'QMoE', 'SparseMoE']);
 /** Blocks' feed-forward parts by the transformers module names the HF and GGUF graphs keep as scopes. */
 const MLP_SCOPE = /^(mlp|block_sparse_moe|feed_forward|ffn|moe|shared_expert|experts)$/;
 
@@ -114,29 +68,33 @@ export function isMlpLayer(l: Pick<LayerAnalysis, 'type' | 'scope' | 'name'>): b
 
 /**
  * What weight-only quantization of the MLPs or of every linear layer would do to the memory plan at
- * the given options: bytes saved and the context that then fits the budget. Layers already stored at
- * or below the target size are left as they are (a Q4 GGUF gains nothing from "int4").
+ * the given options (stored weights): bytes saved and the context that then fits the budget. Layers
+ * already stored at or below the target size are left as they are (a Q4 GGUF gains nothing from "int4").
+ * `opts.weightDtype` is ignored: the hint changes the stored bytes of some layers, not all.
  */
-export function weightOnlyHints(basis: LlmPlanBasis, full: Analysis, opts: LlmOptions): WeightOnlyHint[] {
-  const before = replanLlm(basis, full, opts);
+export function weightOnlyHints(full: Analysis, opts: PlanOptions): WeightOnlyHint[] {
+  const l = full.llm;
+  if (!l) return [];
+  const before = memoryPlanFor(l, opts);
   const out: WeightOnlyHint[] = [];
   for (const w of WEIGHT_ONLY) {
-    const chosen = full.layers.filter((l) => l.params > 0 && (w.scope === 'mlp' ? isMlpLayer(l) : LINEAR_OPS.has(l.type)));
     let saved = 0;
+    let savedRouted = 0;
     let params = 0;
     let n = 0;
-    const layers = full.layers.map((l) => {
-      if (!chosen.includes(l)) return l;
-      const after = storageBytes(w.type, l.params);
-      if (after >= l.weightBytes) return l;
-      saved += l.weightBytes - after;
-      params += l.params;
+    for (const x of full.layers) {
+      if (x.params === 0 || !(w.scope === 'mlp' ? isMlpLayer(x) : LINEAR_OPS.has(x.type))) continue;
+      const after = storageBytes(w.type, x.params);
+      if (after >= x.weightBytes) continue;
+      saved += x.weightBytes - after;
+      if (MOE_OPS.has(x.type)) savedRouted += x.weightBytes - after;
+      params += x.params;
       n++;
-      return { ...l, weightBytes: after };
-    });
+    }
     if (n === 0) continue;
-    const q: Analysis = { ...full, layers, totals: { ...full.totals, weightBytes: full.totals.weightBytes - saved } };
-    const after = replanLlm(basis, q, opts);
+    const p = l.planInputs;
+    const q = { ...l, planInputs: { ...p, storedWeightBytes: p.storedWeightBytes - saved, routedBytes: p.routedBytes - savedRouted } };
+    const after = memoryPlanFor(q, { ...opts, weightDtype: 'stored' });
     out.push({
       id: `weight-only-${w.scope}-${w.type}`,
       title: w.label,
@@ -144,11 +102,11 @@ export function weightOnlyHints(basis: LlmPlanBasis, full: Analysis, opts: LlmOp
       type: w.type,
       layers: n,
       params,
-      weightBytesBefore: before.plan.weightBytes,
-      weightBytesAfter: after.plan.weightBytes,
-      deltaBytes: after.plan.totalBytes - before.plan.totalBytes,
-      plan: after.plan,
-      largestContextBefore: before.plan.largestContext,
+      weightBytesBefore: before.weightBytes,
+      weightBytesAfter: after.weightBytes,
+      deltaBytes: after.totalBytes - before.totalBytes,
+      plan: after,
+      largestContextBefore: before.largestContext,
       notApplicable: NOT_APPLICABLE[full.format] ?? `ModelLens cannot rewrite ${full.format} files`,
     });
   }

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeModel } from '../../../src/core/analysis/analyze';
-import { blockParams, llmPlanBasis, oneTokenDims, replanLlm } from '../../../src/core/analysis/llmPlan';
+import { memoryPlanFor } from '../../../src/core/analysis/llm';
+import { blockParams } from '../../../src/core/analysis/llmPlan';
 import { loadModel } from '../../../src/core/formats';
 import { looksLikeHfConfig } from '../../../src/extension/hfDetect';
 import { blockKeyOffset, hfBlockTitle, hfKvTitle, hfTotalsTitle } from '../../../src/extension/hfLensText';
@@ -15,8 +16,7 @@ async function lensesOf(dir: string) {
   const text = readFileSync(file, 'utf8');
   const model = await loadModel(file);
   const a = analyzeModel(model, { dims: { batch: 1 } });
-  const basis = llmPlanBasis(model.llm!, analyzeModel(model, { dims: oneTokenDims(model.llm!), llm: false }));
-  const kv = replanLlm(basis, a, { context: 1024, sequence: 1024, kvDtype: 'fp16' }).plan.kvCacheBytes;
+  const kv = memoryPlanFor(a.llm!, { context: 1024, kvDtype: 'fp16' }).kvCacheBytes;
   return { text, top: hfTotalsTitle(a.llm!, a.totals.weightBytes), kv: hfKvTitle(a.llm!, kv), block: hfBlockTitle(blockParams(a)!, a.llm!) };
 }
 
