@@ -20,6 +20,7 @@ import { legend } from './panels/legend';
 import { measureButton, type MeasureButton } from './panels/measureButton';
 import { summaryPanel } from './panels/summary';
 import { llmSection, type LlmControls } from './llm/llmSection';
+import { weightTensorsSection } from './llm/tensors';
 import {
   HEAT_METRICS, PROTOCOL_VERSION, parseHostMessage, parseViewState,
   type ExportFormat, type HeatMetric, type HintView, type HostToWebview, type MeasuredTimes, type ViewState, type WebviewToHost,
@@ -640,6 +641,8 @@ export class App {
       const ix = this.measured;
       const timed = ix ? layers.filter((l) => ix.ms.has(l.id)) : [];
       side.appendChild(groupDetails(a, g, layers, motifs, this.open.has(id), acts, ix && timed.length ? timed.reduce((n, l) => n + ix.ms.get(l.id)!, 0) : undefined));
+      const wt = a.llm ? weightTensorsSection(layers) : null;
+      if (wt) side.appendChild(wt);
       return;
     }
     const n = this.model.byId.get(id);
@@ -660,6 +663,8 @@ export class App {
       focusedHint: this.focusedHint,
       time: this.measured ? { time: layerTime(this.measured, l.id), totalMs: this.measured.times.kernelTotalMs || this.measured.mappedMs, nameOf: (x) => byLayer.get(x)?.name ?? x } : undefined,
     }, acts));
+    const wt = a.llm ? weightTensorsSection([l]) : null;
+    if (wt) side.appendChild(wt);
   }
 
   select(id: string | undefined): void {

@@ -7,7 +7,7 @@ import type { Motif } from '../src/core/motifs/types';
 import type { TensorStats } from '../src/core/tensor/statsTypes';
 import { MOTIF_KINDS } from '../src/core/motifs/types';
 import { compareView, measuredTimes, measureState, type CompareView, type MeasuredTimes, type MeasureState } from './measureProtocol';
-import { arr, bool, count, guard, Invalid, num, obj, oneOf, optional, record, str, type Parsed } from './validate';
+import { arr, bool, count, guard, Invalid, nonNegative, num, obj, oneOf, optional, record, str, type Parsed } from './validate';
 import { validateLlmAnalysis } from './llm/protocol';
 
 export type * from './measureProtocol';
@@ -179,6 +179,8 @@ function tensor(x: unknown, at: string): void {
       if (typeof d !== 'number' && typeof d !== 'string') throw new Invalid(`${at}.shape[${i}]: expected a dim`);
     });
   }
+  optional(o, 'bytes', at, nonNegative);
+  optional(o, 'stored', at, str);
 }
 
 function analysis(x: unknown, at: string): Analysis {

@@ -133,6 +133,14 @@ describe('LLM section of the graph webview (Mixtral-8x7B config.json)', function
       await page.locator('#llm-section').screenshot({ path: path.join(OUT, `webview-llm-mixtral-${theme}.png`) });
       await page.screenshot({ path: path.join(OUT, `webview-llm-mixtral-page-${theme}.png`) });
 
+      // A layer's weight tensors in the details panel: shape, dtype and bytes (Mixtral's config: bf16).
+      await page.evaluate(() => window.postMessage({ type: 'reveal', id: 'model.layers.0.self_attn.k_proj' }, '*'));
+      const tensors = page.locator('table.llm-tensors');
+      await tensors.waitFor();
+      const tRows = await tensors.locator('tr').allInnerTexts();
+      assert.deepEqual(tRows.slice(1).map((r) => r.split('\t')), [['model.layers.0.self_attn.k_proj.weight', '[1024, 4096]', 'bfloat16', bytes(1024 * 4096 * 2)]]);
+      await page.locator('.side').screenshot({ path: path.join(OUT, `webview-llm-tensors-${theme}.png`) });
+
       // Heat by weight bytes.
       await post(page, { type: 'analysis', analysis, motifs: motifs as never, state: { metric: 'weightBytes' } }, { final: true });
       assert.equal(await page.locator('.legend.heat[data-metric="weightBytes"]').count(), 1);

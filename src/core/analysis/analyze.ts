@@ -76,7 +76,7 @@ function analyzeGraph(model: Model, opts: AnalyzeOptions): Analysis {
     const n = r.node;
     const w = weights.take(n);
     constants += constantElements(n);
-    const layer = toLayer(r, w.params, w.bytes);
+    const layer = toLayer(r, w.params, w.bytes, graph.initializers);
     layers.push(layer);
     for (const o of n.outputs) if (o) producers[o] = n.id;
     if (r.cost) {
@@ -132,7 +132,16 @@ function summary(name: string, t: TensorType | undefined): TensorSummary {
   return { name, dtype: t?.dtype ?? 'unknown', shape: t?.shape ? t.shape.map(dimJson) : null };
 }
 
-function toLayer(r: NodeRun, params: number, weightBytes: number): LayerAnalysis {
+/** A weight input also says its bytes as stored, and the stored type when it is not its dtype (GGUF Q4_K). */
+function weightSummary(s: TensorSummary, t: LazyTensor | undefined): TensorSummary {
+  if (!t) return s;
+  const b = tensorByteLength(t);
+  if (b !== undefined) s.bytes = b;
+  if (t.stored) s.stored = t.stored.type;
+  return s;
+}
+
+function toLayer(r: NodeRun, params: number, weightBytes: number, inits: ReadonlyMap<string, LazyTensor>): LayerAnalysis {
   const n = r.node;
   const layer: LayerAnalysis = {
     id: n.id,
@@ -142,7 +151,7 @@ function toLayer(r: NodeRun, params: number, weightBytes: number): LayerAnalysis
     macs: r.cost ? dimJson(r.cost.macs) : 0,
     flops: r.cost ? dimJson(r.cost.flops) : 0,
     weightBytes,
-    inputs: n.inputs.flatMap((name, i) => (name ? [summary(name, r.inputs[i])] : [])),
+    inputs: n.inputs.flatMap((name, i) => (name ? [weightSummary(summary(name, r.inputs[i]), inits.get(name))] : [])),
     outputs: n.outputs.flatMap((name, i) => (name ? [summary(name, r.outputs[i])] : [])),
     costed: !!r.cost,
     outputBytes: dimJson(r.outputs.reduce((acc: Dim, t) => dimAdd(acc, tensorBytes(t)), 0)),
