@@ -212,10 +212,11 @@ class Builder {
     for (let i = 0; i < s.layers; i++) x = this.block(x, i);
     if (n.finalNorm) x = this.norm(x, P(n.finalNorm));
     if (s.encoder) {
+      x = g.node('Identity', `${this.prefix}last_hidden_state`, [x], { names: ['last_hidden_state'] })[0];
       g.output(x, this.dtype);
       if (n.pooler) {
         const first = g.op('Gather', `${this.prefix}pooler.first_token`, [x, g.op('Constant', `${this.prefix}pooler.index`, [], { value_int: { kind: 'int', value: 0 } })], { axis: { kind: 'int', value: 1 } });
-        const pooled = g.op('Tanh', `${this.prefix}pooler.activation`, [this.linear(first, P(n.pooler), s.hidden, s.hidden, true, false)]);
+        const [pooled] = g.node('Tanh', `${this.prefix}pooler.activation`, [this.linear(first, P(n.pooler), s.hidden, s.hidden, true, false)], { names: ['pooler_output'] });
         g.output(pooled, this.dtype);
       }
       return;
@@ -229,7 +230,7 @@ class Builder {
         this.notes.push(`"${lmName}" is stored but tied to "${this.prefix + n.embed}" (tie_word_embeddings): counted once`);
       }
     } else head = this.weight(lmName, [s.vocab, s.hidden]);
-    const logits = g.op('FusedMatMul', stripWeight(lmName), [x, head], { transB: { kind: 'int', value: 1 } }, 'com.microsoft');
+    const [logits] = g.node('FusedMatMul', stripWeight(lmName), [x, head], { attrs: { transB: { kind: 'int', value: 1 } }, domain: 'com.microsoft', names: ['logits'] });
     g.output(logits, this.dtype);
   }
 

@@ -33,11 +33,12 @@ export class GraphBuilder {
   }
 
   /** Adds a node named by its module path; returns its output value names. */
-  node(opType: string, path: string, inputs: string[], opts: { outputs?: number; attrs?: Record<string, Attribute>; domain?: string; weights?: string[] } = {}): string[] {
+  node(opType: string, path: string, inputs: string[], opts: { outputs?: number; attrs?: Record<string, Attribute>; domain?: string; weights?: string[]; names?: string[] } = {}): string[] {
     let id = path;
     for (let k = 2; this.ids.has(id); k++) id = `${path}#${k}`;
     this.ids.add(id);
-    const outs = Array.from({ length: opts.outputs ?? 1 }, () => `v${++this.values}`);
+    // "@" keeps value names apart from tensor names of a checkpoint (which never hold it in practice).
+    const outs = opts.names ?? Array.from({ length: opts.outputs ?? 1 }, () => `@${++this.values}`);
     const n: Node = { id, name: id, opType, domain: opts.domain ?? '', inputs, outputs: outs, attrs: opts.attrs ?? {}, scope: scopeOfPath(path) };
     if (opts.weights) n.weights = opts.weights;
     this.nodes.push(n);
