@@ -3,7 +3,7 @@
 // published bits per weight, and the config.json-like object from GGUF metadata equals the checkpoint's
 // own config.json on every architecture key.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { elementCount } from '../../../src/core/ir/tensor';
@@ -157,5 +157,33 @@ describe('GGUF: public checkpoints (llama.cpp naming, sparse data)', function ()
     }
     const g = openGguf(files[1]);
     assert.equal(new Set([...g.tensors.values()].map((t) => t.file)).size, 3);
+  });
+});
+
+describe('GGUF: a stored copy is recognised from the data, not assumed', () => {
+  it("GPT-2's output.weight: equal samples → counted once; different data → both counted, with a warning", () => {
+    const tiny = { ...config('gpt2'), n_embd: 64, n_layer: 1, n_head: 2, vocab_size: 100, n_positions: 16, n_ctx: 16 };
+    const cp = gpt2(tiny);
+    const f = path.join(dir, 'gpt2-tiny.gguf');
+    writeGguf(f, cp.kv, cp.tensors);
+    const g = openGguf(f);
+    const emb = g.tensors.get('token_embd.weight')!;
+    const out = g.tensors.get('output.weight')!;
+    const fill = (t: typeof emb, seed: number) => {
+      const b = Buffer.alloc(t.bytes);
+      for (let i = 0; i < b.length; i++) b[i] = (i * 31 + seed) & 0xff;
+      const fd = openSync(f, 'r+');
+      writeSync(fd, b, 0, b.length, t.offset);
+      closeSync(fd);
+    };
+    fill(emb, 1);
+    fill(out, 1);
+    assert.deepEqual(readGgufAsHf(f).hf.copies, [{ name: 'output.weight', of: 'token_embd.weight' }]);
+    fill(out, 2);
+    const { hf } = readGgufAsHf(f);
+    assert.deepEqual(hf.copies, []);
+    assert.equal(hf.config.tie_word_embeddings, false);
+    assert.ok(hf.tensors.some((t) => t.name === 'lm_head.weight'));
+    assert.match(hf.warnings.join(' '), /output\.weight differs from token_embd\.weight/);
   });
 });

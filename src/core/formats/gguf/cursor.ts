@@ -99,6 +99,29 @@ export class Cursor {
     return Number(n);
   }
 
+  /**
+   * Skips `count` GGUF strings (a tokenizer vocabulary: 10^5 of them); the element's name is made only
+   * for an error.
+   */
+  skipStrings(count: number, what: string): void {
+    const size = this.win.size;
+    for (let i = 0; i < count; i++) {
+      if (this.pos + 8 > size) this.need(8, `length of element ${i} of ${what}`);
+      const at = this.pos;
+      const j = this.win.ensure(at, 8);
+      // Two u32 halves: no BigInt per element (a high half of 2^21 or more is past 2^53 anyway).
+      const lo = this.win.buf.readUInt32LE(j);
+      const hi = this.win.buf.readUInt32LE(j + 4);
+      this.pos = at + 8;
+      const n = hi * 2 ** 32 + lo;
+      if (hi >= 2 ** 21 || n > size - this.pos) {
+        const exact = (BigInt(hi) << 32n) | BigInt(lo);
+        throw new ModelError(`invalid GGUF header: element ${i} of ${what} at offset ${at} is ${exact} bytes long but only ${size - this.pos} bytes are left in the file`);
+      }
+      this.pos += n;
+    }
+  }
+
   skip(n: number, what: string): void {
     this.need(n, what);
     this.pos += n;

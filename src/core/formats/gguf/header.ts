@@ -160,7 +160,7 @@ function readValue(c: Cursor, key: string, o: GgufReadOptions): GgufValue {
   const keep = elementType === 'string' ? (o.keepStringArray ?? 64) : (o.keepArray ?? 4096);
   if (count > keep) {
     if (fixed !== undefined) c.skip(count * fixed, `array "${k}"`);
-    else for (let i = 0; i < count; i++) c.skipString(`element ${i} of "${k}"`);
+    else c.skipStrings(count, `"${k}"`);
     return { type: 'array', elementType, count };
   }
   const values: GgufScalar[] = [];
