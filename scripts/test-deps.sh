@@ -3,6 +3,8 @@
 #   * python3-onnx: the ONNX checker / reference loader used as an oracle by the writer tests;
 #   * python3-torch + python3-torchvision: export the reference architectures (resnet, vit, densenet, a
 #     GPT-2 style decoder, ...) that the analysis is checked against (scripts/export-reference-models.py);
+#   * libonnx-testdata: ONNX's backend conformance models with reference outputs
+#     (/usr/share/libonnx-testdata/data), checked by test/unit/analysis/conformance.test.ts;
 #   * chromium, code-server & co. for the webview, integration and UI suites come from scripts/e2e/setup.sh.
 # The reference models go to .cache/reference-models (gitignored, ~2 GB, ~2 min to export on 2 cores);
 # they are re-exported when the export script changes.
@@ -13,7 +15,7 @@ T0=$(date +%s)
 log() { printf '[test-deps +%ss] %s\n' "$(( $(date +%s) - T0 ))" "$*"; }
 
 missing=()
-for p in python3-onnx python3-torch python3-torchvision; do
+for p in python3-onnx python3-torch python3-torchvision libonnx-testdata; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -30,6 +32,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
       || { tail -n 20 "$ROOT/.cache/apt.log" >&2; echo "[test-deps] ERROR: apt-get install failed" >&2; exit 1; }
   fi
 fi
+[ -f /usr/share/libonnx-testdata/data/node/test_abs/model.onnx ] || { echo "[test-deps] ERROR: libonnx-testdata is installed but /usr/share/libonnx-testdata/data is incomplete" >&2; exit 1; }
 /usr/bin/python3 -c 'import onnx, torch, torchvision' || { echo "[test-deps] ERROR: /usr/bin/python3 cannot import onnx, torch, torchvision" >&2; exit 1; }
 
 stamp="$(sha256sum "$ROOT/scripts/export-reference-models.py" | cut -c1-16)"

@@ -457,8 +457,9 @@ export function makeCase(seed: number, id: number, opts: MutateOptions = {}): Fu
   const r = rngFor(seed, id);
   // Every eighth case is a Hugging Face checkpoint; the others are the cases they were before it existed.
   if (id % 8 === 5) return mutateLlm(r, id);
+  // Every eighth case is a GGUF file; the others are the cases they were before it existed.
+  if (id % 8 === 1) return mutateGguf(r, id);
   const fam = r();
-  if (fam >= 0.92) return mutateGguf(r, id);
   if (fam < 0.45) return mutateOnnx(r, id);
   if (fam < 0.8) return mutateKerasJson(r, id, opts);
   if (fam < 0.95) return mutateKerasZip(r, id);

@@ -144,8 +144,10 @@ export function renderText(a: Analysis, args: Pick<AnalyzeArgs, 'sort' | 'top' |
   ]);
   const out: string[] = [];
   out.push(`${a.format.toUpperCase()} model: ${args.file}`);
-  for (const i of a.inputs) out.push(`  input  ${i.name}: ${i.dtype} ${shapeText(i.shape)}`);
-  for (const o of a.outputs) out.push(`  output ${o.name}: ${o.dtype} ${shapeText(o.shape)}`);
+  // Sequences and optionals show their element type inside the container: sequence<float32 [2, ?]>.
+  const typeText = (t: { dtype: string; shape: (number | string)[] | null; container?: string }) => (t.container ? `${t.container}<${t.dtype} ${shapeText(t.shape)}>` : `${t.dtype} ${shapeText(t.shape)}`);
+  for (const i of a.inputs) out.push(`  input  ${i.name}: ${typeText(i)}`);
+  for (const o of a.outputs) out.push(`  output ${o.name}: ${typeText(o)}`);
   out.push('');
   out.push(table(['Layer', 'Type', 'Output shape', 'Params', 'MACs', 'MACs %', 'FLOPs'], rows, ['l', 'l', 'l', 'r', 'r', 'r', 'r']));
   if (args.top && layers.length > shown.length) out.push(`(${layers.length - shown.length} more layers; --top ${args.top}${args.sort ? ` by ${args.sort}` : ''})`);

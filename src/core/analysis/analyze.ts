@@ -50,7 +50,7 @@ function analyzeGraph(model: Model, opts: AnalyzeOptions): Analysis {
   const dims = opts.dims ?? {};
   const graph = model.graph;
   const consts = new ConstReader();
-  const env: EngineEnv = { opsets: model.opsets, consts, warnings: new Set(), declare: (t) => bindType(t, dims) };
+  const env: EngineEnv = { opsets: model.opsets, consts, warnings: new Set(), declare: (t) => bindType(t, dims), conflicts: [] };
   let run;
   try {
     run = inferGraph(graph, env, graph.inputs.map((i) => bindType(i, dims)));
@@ -75,6 +75,10 @@ function analyzeGraph(model: Model, opts: AnalyzeOptions): Analysis {
   for (const r of run.nodes) {
     const n = r.node;
     const w = weights.take(n);
+    // Models held in attributes (ai.onnx.ml trees, linear and SVM coefficients) are parameters too.
+    const attrParams = r.cost?.attributeParams ?? 0;
+    w.params += attrParams;
+    weights.params += attrParams;
     constants += constantElements(n);
     const layer = toLayer(r, w.params, w.bytes, graph.initializers);
     layers.push(layer);
@@ -124,12 +128,15 @@ function analyzeGraph(model: Model, opts: AnalyzeOptions): Analysis {
       producer: model.producer,
       ...(Object.keys(model.metadata).length ? { metadata: { ...model.metadata } } : {}),
       warnings,
+      shapeConflicts: env.conflicts!.slice(0, MAX_WARNINGS),
     },
   };
 }
 
 function summary(name: string, t: TensorType | undefined): TensorSummary {
-  return { name, dtype: t?.dtype ?? 'unknown', shape: t?.shape ? t.shape.map(dimJson) : null };
+  const s: TensorSummary = { name, dtype: t?.dtype ?? 'unknown', shape: t?.shape ? t.shape.map(dimJson) : null };
+  if (t?.container) s.container = t.container;
+  return s;
 }
 
 /** A weight input also says its bytes as stored, and the stored type when it is not its dtype (GGUF Q4_K). */

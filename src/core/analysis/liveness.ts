@@ -9,7 +9,8 @@ const bytesMemo = new WeakMap<TensorType, Dim>();
 
 /** Bytes of a tensor of this type (sub-byte types rounded up); 0 when unknown. */
 export function tensorBytes(t: TensorType | undefined): Dim {
-  if (!t?.shape) return 0;
+  // A sequence's length is not part of its type: its bytes are unknown (0, as for an unknown shape).
+  if (!t?.shape || t.container === 'sequence' || t.container === 'optional-sequence') return 0;
   const memo = bytesMemo.get(t);
   if (memo !== undefined) return memo;
   const bits = dtypeBits(t.dtype);

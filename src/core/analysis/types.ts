@@ -15,6 +15,8 @@ export interface TensorSummary {
   /** Weights (initializers): bytes as the file stores them, and the storage type when it differs from dtype. */
   bytes?: number;
   stored?: string;
+  /** ONNX sequence / optional values: dtype and shape are then the elements'. */
+  container?: 'sequence' | 'optional' | 'optional-sequence';
 }
 
 export interface LayerAnalysis {
@@ -84,4 +86,6 @@ export interface AnalysisDetails {
   /** The file's own key/values (ONNX metadata_props, safetensors `__metadata__`, index metadata), when it has any. */
   metadata?: Record<string, string>;
   warnings: string[];
+  /** Values whose inferred shape disagrees with the shape the file declares, and which one is used. */
+  shapeConflicts?: { value: string; declared: string; inferred: string; used: 'declared' | 'inferred' }[];
 }

@@ -7,7 +7,16 @@ import type { LazyTensor } from './tensor';
 export interface TensorType {
   dtype: DType;
   shape?: Dim[];
+  /**
+   * ONNX sequence and optional values: `dtype` and `shape` are then those of the elements (a dim
+   * where a sequence's elements differ is unknown). Undefined for a plain tensor.
+   */
+  container?: Container;
+  /** A sequence whose length is known at analysis time: each element's type (SequenceConstruct, SplitToSequence...). */
+  elements?: TensorType[];
 }
+
+export type Container = 'sequence' | 'optional' | 'optional-sequence';
 
 export interface ValueInfo extends TensorType {
   name: string;

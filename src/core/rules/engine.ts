@@ -39,6 +39,16 @@ export interface EngineEnv {
   /** Applied to every type the file declares (binds caller dims). */
   declare: (t: TensorType) => TensorType;
   readTensor?: RuleContext['readTensor'];
+  /** Where inference and the file's declared shape disagree (the declared one is used). */
+  conflicts?: ShapeConflict[];
+}
+
+export interface ShapeConflict {
+  value: string;
+  declared: string;
+  inferred: string;
+  /** Which one the analysis goes on with: a literal number in the file wins, a bound symbol does not. */
+  used: 'declared' | 'inferred';
 }
 
 const MAX_DEPTH = 32;
@@ -86,7 +96,7 @@ export function inferGraph(graph: Graph, env: EngineEnv, inputTypes?: (TensorTyp
   graph.inputs.forEach((vi, i) => {
     const given = inputTypes?.[i];
     const declared = env.declare(vi);
-    scope.types.set(vi.name, given ? mergeDeclared(given, declared, vi.name, env) : declared);
+    scope.types.set(vi.name, given ? mergeDeclared(given, declared, vi.name, env, vi) : declared);
     const v = inputValues?.[i];
     if (v) scope.values.set(vi.name, v);
   });
@@ -97,15 +107,18 @@ export function inferGraph(graph: Graph, env: EngineEnv, inputTypes?: (TensorTyp
   return { nodes: runs, types: scope.types, values: scope.values, outputs, outputValues: graph.outputs.map((o) => scope.value(o.name)) };
 }
 
-function declaredTypes(graph: Graph, env: EngineEnv): (name: string) => TensorType | undefined {
+/** The declared type of a value as bound (`type`) and as the file writes it (`raw`: literal numbers vs symbols). */
+type Declared = { type: TensorType; raw: TensorType };
+
+function declaredTypes(graph: Graph, env: EngineEnv): (name: string) => Declared | undefined {
   const outs = new Map(graph.outputs.map((o) => [o.name, o]));
   return (name) => {
     const d = graph.valueInfo.get(name) ?? outs.get(name);
-    return d && (d.shape || d.dtype !== 'unknown') ? env.declare(d) : undefined;
+    return d && (d.shape || d.dtype !== 'unknown' || d.container) ? { type: env.declare(d), raw: d } : undefined;
   };
 }
 
-function runNode(node: Node, scope: Scope, declaredOf: (n: string) => TensorType | undefined, env: EngineEnv, depth: number): NodeRun {
+function runNode(node: Node, scope: Scope, declaredOf: (n: string) => Declared | undefined, env: EngineEnv, depth: number): NodeRun {
   const inputs = node.inputs.map((n) => (n === '' ? undefined : scope.type(n)));
   // Values are read on first access: a rule that never asks (Conv, a large Add) reads no weight bytes.
   const values: (ConstValue | undefined)[] = new Array(node.inputs.length).fill(undefined);
@@ -118,7 +131,7 @@ function runNode(node: Node, scope: Scope, declaredOf: (n: string) => TensorType
       if (name === '') return;
       scope.produced.add(name);
       const declared = declaredOf(name);
-      const t = types[i] ? (declared ? mergeDeclared(types[i]!, declared, name, env) : types[i]) : declared;
+      const t = types[i] ? (declared ? mergeDeclared(types[i]!, declared.type, name, env, declared.raw) : types[i]) : declared?.type;
       run.outputs[i] = t;
       if (t) scope.types.set(name, t);
       const v = vals?.[i];
@@ -197,28 +210,49 @@ function summarise(g: GraphRun): SubgraphRun {
 }
 
 /**
- * Declared types fill what inference cannot know (unknown rank, opaque dims); where both are plain
- * numbers and disagree, inference wins and the file's claim is reported.
+ * Declared types fill what inference cannot know (unknown rank, opaque dims, element types). Where
+ * they disagree it is reported — in `env.conflicts` (the analysis lists them) and as a warning naming
+ * both shapes — and the file's claim wins only where it is a literal number in the file: the exporter
+ * measured it (a Scan or Loop output a rule gets wrong). A dim the file names by a symbol ("batch",
+ * bound by the caller) is a guess of the exporter's (torch names scripted-loop outputs after the
+ * inputs'), so inference keeps it.
  */
-function mergeDeclared(inferred: TensorType, declared: TensorType, name: string, env: EngineEnv): TensorType {
+function mergeDeclared(inferred: TensorType, declared: TensorType, name: string, env: EngineEnv, raw: TensorType = declared): TensorType {
   const dtype = inferred.dtype === 'unknown' ? declared.dtype : inferred.dtype;
-  if (!inferred.shape) return { dtype, shape: declared.shape };
-  if (!declared.shape) return dtype === inferred.dtype ? inferred : { dtype, shape: inferred.shape };
+  const container = inferred.container ?? declared.container;
+  const withC = (t: TensorType): TensorType => (container && t.container !== container ? { ...t, container } : t);
+  if (!inferred.shape) return withC({ ...inferred, dtype, shape: declared.shape });
+  if (!declared.shape) return withC(dtype === inferred.dtype ? inferred : { ...inferred, dtype });
+  const literal = (i: number) => typeof raw.shape?.[i] === 'number';
+  const conflict = (used: 'declared' | 'inferred') => {
+    env.conflicts?.push({ value: name, declared: shapeText(declared.shape), inferred: shapeText(inferred.shape), used });
+    env.warnings.add(`"${name}": inference gives shape ${shapeText(inferred.shape)} but the file declares ${shapeText(declared.shape)}; the ${used} shape is used`);
+  };
   if (declared.shape.length !== inferred.shape.length) {
-    env.warnings.add(`"${name}": the file declares shape ${shapeText(declared.shape)}, inference gives ${shapeText(inferred.shape)}`);
-    return { dtype, shape: inferred.shape };
+    const useDeclared = declared.shape.every((_, i) => literal(i));
+    conflict(useDeclared ? 'declared' : 'inferred');
+    return withC({ dtype, shape: useDeclared ? declared.shape : inferred.shape });
   }
   let changed = false;
+  let disagree = false;
+  let kept = false;
   const shape = inferred.shape.map((d, i) => {
     const dd = declared.shape![i];
-    if (typeof d !== 'number' && typeof dd === 'number') {
+    if (typeof dd !== 'number' || (typeof d === 'number' && dimEq(d, dd))) return d;
+    if (typeof d !== 'number') {
       changed = true;
       return dd;
     }
-    if (typeof d === 'number' && typeof dd === 'number' && !dimEq(d, dd)) env.warnings.add(`"${name}": the file declares shape ${shapeText(declared.shape)}, inference gives ${shapeText(inferred.shape)}`);
-    return d;
+    disagree = true;
+    if (!literal(i)) {
+      kept = true;
+      return d;
+    }
+    changed = true;
+    return dd;
   });
-  return changed || dtype !== inferred.dtype ? { dtype, shape } : inferred;
+  if (disagree) conflict(kept ? 'inferred' : 'declared');
+  return withC(changed || dtype !== inferred.dtype ? { ...inferred, dtype, shape } : inferred);
 }
 
 const freeVarMemo = new WeakMap<Graph, Set<string>>();

@@ -3,6 +3,8 @@ import { ONNX_RULES } from './onnx';
 import { MICROSOFT_RULES } from './onnx/microsoft';
 import { kerasRules } from './keras/table';
 import { LLM_RULES } from './llm';
+import { TRAINING_RULES } from './onnx/training';
+import { ML_RULES } from './onnx/ml';
 
 /**
  * Rule tables by node domain: the engine looks up `TABLES[node.domain][node.opType]` and knows nothing
@@ -14,6 +16,8 @@ const TABLES = new Map<string, RuleTable>([
   ['', ONNX_RULES],
   ['ai.onnx', ONNX_RULES],
   ['com.microsoft', MICROSOFT_RULES],
+  ['ai.onnx.preview.training', TRAINING_RULES],
+  ['ai.onnx.ml', ML_RULES],
   ['keras', kerasRules],
   ['modellens', LLM_RULES],
 ]);

@@ -54,13 +54,19 @@ export interface CostResult {
   flops: Dim;
   /** Caveats of this cost (e.g. a Loop whose trip count is unknown), shown as analysis warnings. */
   notes?: string[];
+  /**
+   * Parameters held in the node's attributes rather than in initializers: the thresholds and leaf
+   * values of an ai.onnx.ml tree ensemble, the coefficients of a linear model or an SVM.
+   */
+  attributeParams?: number;
   /** Uncosted nodes inside subgraphs of this node (their cost is missing from macs/flops). */
   notCosted?: { name: string; type: string; reason: string }[];
 }
 
 /**
  * One entry per op type (ONNX) or layer class (Keras): its shape rule and its cost, in one place.
- * Parameters are not a rule's business: they are the float weights a node owns, counted generically.
+ * Parameters are the float weights a node owns, counted generically; a rule reports only those held
+ * in attributes (CostResult.attributeParams: ai.onnx.ml models).
  * A rule throws RuleError when the node is malformed for it; the engine records it as not costed.
  */
 export interface OpRule {

@@ -1,7 +1,7 @@
 import * as pb from 'protobufjs/minimal';
 import { ModelError } from '../../errors';
 import { sym, unknownDim, type Dim } from '../../ir/dim';
-import type { ValueInfo } from '../../ir/graph';
+import type { Container, ValueInfo } from '../../ir/graph';
 import { onnx } from './schema/onnx';
 import { dtypeFromOnnx } from '../../ir/onnxDtypes';
 import type { FileWindow } from './fileWindow';
@@ -56,10 +56,24 @@ export function opsetToIr(o: onnx.OperatorSetIdProto): { domain: string; version
   return { domain: d === 'ai.onnx' ? '' : d, version: num(o.version as Long | null) };
 }
 
-/** Tensor types map to dtype + shape; other types (sequence, map, optional) to 'unknown' with the proto kept. */
+/**
+ * Tensor types map to dtype + shape; sequences and optionals of tensors to their element's dtype and
+ * shape with a `container`; other types (maps, sparse tensors) to 'unknown'. The proto is kept.
+ */
 export function valueInfoToIr(v: onnx.ValueInfoProto): ValueInfo {
   const out: ValueInfo = { name: v.name ?? '', dtype: 'unknown' };
-  const tt = v.type?.tensor_type;
+  let t = v.type;
+  let container: Container | undefined;
+  if (t?.optional_type) {
+    container = 'optional';
+    t = t.optional_type.elem_type;
+  }
+  if (t?.sequence_type) {
+    container = container ? 'optional-sequence' : 'sequence';
+    t = t.sequence_type.elem_type;
+  }
+  const tt = t?.tensor_type;
+  if (container && t) out.container = container;
   if (tt) {
     out.dtype = dtypeFromOnnx(tt.elem_type);
     if (tt.shape) {

@@ -302,7 +302,7 @@ class OnnxWalker {
       case AT.GRAPHS: return { name, attr: { kind: 'graphs', value: graphs } };
       case AT.TYPE_PROTO:
         if (!tp) throw new ModelError(`corrupt AttributeProto "${name}" at offset ${af.at}: type TYPE_PROTO without a type`);
-        return { name, attr: { kind: 'type', value: { dtype: tp.dtype, shape: tp.shape } } };
+        return { name, attr: { kind: 'type', value: tp.container ? { dtype: tp.dtype, shape: tp.shape, container: tp.container } : { dtype: tp.dtype, shape: tp.shape } } };
       case AT.SPARSE_TENSOR: case AT.SPARSE_TENSORS: case AT.TYPE_PROTOS:
         this.warnings.add('attributes the analysis does not model (sparse tensors, type lists, function references, unknown fields) are kept as they are');
         return { name };

@@ -245,11 +245,19 @@ function typeProto(t: TensorType, orig?: onnx.TypeProto.$Properties | null): onn
   return out;
 }
 
+/** A sequence / optional type built from the IR (a pass that made the value has no file type to keep). */
+function containerProto(v: ValueInfo): onnx.TypeProto.$Properties {
+  const inner = typeProto({ dtype: v.dtype, shape: v.shape });
+  const seq = v.container === 'optional' ? inner : { sequence_type: { elem_type: inner } };
+  return v.container === 'sequence' ? seq : { optional_type: { elem_type: seq } };
+}
+
 function valueInfoProto(v: ValueInfo): onnx.ValueInfoProto.$Properties {
   const orig = extraOf(v)?.valueInfo;
   const out: onnx.ValueInfoProto.$Properties & { $unknowns?: Uint8Array[] } = { name: v.name };
-  // Sequence/map/optional types are 'unknown' in the IR: the file's own type goes back unchanged.
-  if (v.dtype === 'unknown' && orig?.type && !orig.type.tensor_type) out.type = orig.type;
+  // Sequence/map/optional types: the file's own type goes back unchanged.
+  if ((v.container || v.dtype === 'unknown') && orig?.type && !orig.type.tensor_type) out.type = orig.type;
+  else if (v.container) out.type = containerProto(v);
   else if (v.dtype !== 'unknown' || v.shape || orig?.type) out.type = typeProto(v, orig?.type);
   if (orig?.doc_string) out.doc_string = orig.doc_string;
   if (orig?.metadata_props?.length) out.metadata_props = orig.metadata_props;

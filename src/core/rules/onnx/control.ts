@@ -1,7 +1,7 @@
-import { dimEq, dimMul, unknownDim, type Dim } from '../../ir/dim';
+import { dimMul, unknownDim, type Dim } from '../../ir/dim';
 import { attrInt, attrInts, type Graph, type TensorType } from '../../ir/graph';
 import { RuleError, type CostResult, type OpRule, type RuleContext, type RuleTable, type SubgraphRun } from '../types';
-import { input, normAxis } from './util';
+import { input, join, normAxis } from './util';
 
 function body(ctx: RuleContext, attr: string): Graph {
   const a = ctx.node.attrs[attr];
@@ -12,13 +12,6 @@ function body(ctx: RuleContext, attr: string): Graph {
 function run(ctx: RuleContext, g: Graph, inputs: (TensorType | undefined)[]): SubgraphRun {
   if (!ctx.runSubgraph) throw new RuleError('subgraphs cannot be analysed here');
   return ctx.runSubgraph(g, inputs);
-}
-
-/** Where two types disagree, the dim becomes unknown (a branch or an iteration changes it). */
-function join(a: TensorType | undefined, b: TensorType | undefined): TensorType | undefined {
-  if (!a || !b) return a ?? b;
-  if (!a.shape || !b.shape || a.shape.length !== b.shape.length) return { dtype: a.dtype };
-  return { dtype: a.dtype, shape: a.shape.map((d, i) => (dimEq(d, b.shape![i]) ? d : unknownDim())) };
 }
 
 function scaledCost(r: SubgraphRun, times: Dim, notes: string[] = []): CostResult {
@@ -62,7 +55,12 @@ const loop: OpRule = {
   shape: (ctx) => {
     const { r, trips, n } = loopRun(ctx);
     const outs: TensorType[] = [];
-    for (let i = 0; i < n; i++) outs.push(join(ctx.inputs[2 + i], r.outputs[1 + i]) ?? { dtype: 'unknown' });
+    for (let i = 0; i < n; i++) {
+      const init = ctx.inputs[2 + i];
+      const after = r.outputs[1 + i];
+      // An optional initial value may enter a body that yields its element type: the body's type is the output's.
+      outs.push((init && after && init.container !== after.container ? after : join(init, after)) ?? { dtype: 'unknown' });
+    }
     for (const s of r.outputs.slice(1 + n)) outs.push(s?.shape ? { dtype: s.dtype, shape: [trips ?? unknownDim(), ...s.shape] } : { dtype: s?.dtype ?? 'unknown' });
     return { outputs: outs };
   },
@@ -77,41 +75,52 @@ const loop: OpRule = {
   },
 };
 
-function scanRun(ctx: RuleContext): { r: SubgraphRun; seq: Dim; nStates: number; outAxes: number[] } {
+/**
+ * Scan 9+: scan inputs are sliced along scan_input_axes (default 0). Scan 8 has a leading optional
+ * sequence_lens input and a batch axis 0 on every state and scan input: the sequence is axis 1, the
+ * body sees neither axis, and the outputs get the batch axis back (scan outputs [batch, seq, ...]).
+ */
+function scanRun(ctx: RuleContext): { r: SubgraphRun; seq: Dim; batch?: Dim; nStates: number; outAxes: number[] } {
   const g = body(ctx, 'body');
   const m = attrInt(ctx.node, 'num_scan_inputs', 0);
-  // Opset 8 Scan has a leading sequence_lens input.
-  const first = ctx.opset < 9 ? 1 : 0;
+  const v8 = ctx.opset < 9;
+  const first = v8 ? 1 : 0;
   const all = ctx.inputs.slice(first);
   const nStates = all.length - m;
-  const inAxes = attrInts(ctx.node, 'scan_input_axes') ?? new Array(m).fill(0);
+  const inAxes = v8 ? new Array(m).fill(1) : attrInts(ctx.node, 'scan_input_axes') ?? new Array(m).fill(0);
   let seq: Dim | undefined;
+  let batch: Dim | undefined;
+  const drop = (t: TensorType | undefined, axes: number[]) => (t?.shape ? { dtype: t.dtype, shape: t.shape.filter((_, k) => !axes.includes(k)) } : t);
   const slices = all.slice(nStates).map((t, i) => {
     if (!t?.shape) return undefined;
     const ax = normAxis(inAxes[i] ?? 0, t.shape.length);
     seq ??= t.shape[ax];
-    return { dtype: t.dtype, shape: t.shape.filter((_, k) => k !== ax) };
+    if (v8) batch ??= t.shape[0];
+    return drop(t, v8 ? [0, ax] : [ax]);
   });
   if (seq === undefined) input(ctx, first + nStates);
-  const r = run(ctx, g, [...all.slice(0, nStates), ...slices]);
-  return { r, seq: seq!, nStates, outAxes: attrInts(ctx.node, 'scan_output_axes') ?? [] };
+  const states = all.slice(0, nStates).map((t) => (v8 ? drop(t, [0]) : t));
+  if (v8) for (const t of all.slice(0, nStates)) batch ??= t?.shape?.[0];
+  const r = run(ctx, g, [...states, ...slices]);
+  return { r, seq: seq!, batch, nStates, outAxes: v8 ? [] : attrInts(ctx.node, 'scan_output_axes') ?? [] };
 }
 
 const scan: OpRule = {
   shape: (ctx) => {
-    const { r, seq, nStates, outAxes } = scanRun(ctx);
+    const { r, seq, batch, nStates, outAxes } = scanRun(ctx);
+    const v8 = ctx.opset < 9;
     const outs: TensorType[] = r.outputs.map((t, i) => {
-      if (i < nStates) return t ?? { dtype: 'unknown' };
       if (!t?.shape) return { dtype: t?.dtype ?? 'unknown' };
       const shape = [...t.shape];
-      shape.splice(normAxis(outAxes[i - nStates] ?? 0, shape.length + 1), 0, seq);
+      if (i >= nStates) shape.splice(normAxis(outAxes[i - nStates] ?? 0, shape.length + 1), 0, seq);
+      if (v8) shape.unshift(batch ?? unknownDim());
       return { dtype: t.dtype, shape };
     });
     return { outputs: outs };
   },
   cost: (ctx) => {
-    const { r, seq } = scanRun(ctx);
-    return scaledCost(r, seq);
+    const { r, seq, batch } = scanRun(ctx);
+    return scaledCost(r, batch === undefined ? seq : dimMul(seq, batch));
   },
 };
 

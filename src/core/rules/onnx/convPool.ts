@@ -1,4 +1,4 @@
-import { dimAdd, dimDiv, dimMul, dimProduct, dimSub, type Dim } from '../../ir/dim';
+import { dimAdd, dimDiv, dimMul, dimProduct, dimSub, unknownDim, type Dim } from '../../ir/dim';
 import { attrInt, attrInts, attrString, type Node } from '../../ir/graph';
 import { RuleError, type CostResult, type OpRule, type RuleContext, type RuleTable } from '../types';
 import { has, input, numel, perElement, type Shaped } from './util';
@@ -147,7 +147,29 @@ const maxRoiPool: OpRule = {
   cost: (_ctx, outs) => perElement(outs, 1),
 };
 
+/**
+ * MaxUnpool (opset 9/11): the inverse of MaxPool; output_shape (input 2) when given, else each spatial
+ * dim is (in - 1)·stride + kernel - pads. A scatter: one operation per input element.
+ */
+const maxUnpool: OpRule = {
+  shape: (ctx) => {
+    const x = input(ctx, 0);
+    const sp = x.shape.length - 2;
+    if (sp < 1) throw new RuleError(`MaxUnpool input has rank ${x.shape.length}`);
+    if (has(ctx, 2)) {
+      const v = ctx.values[2];
+      const shape = v && v.values.length === x.shape.length ? v.values : x.shape.map(() => unknownDim());
+      return { outputs: [{ dtype: x.dtype, shape }] };
+    }
+    const w = windowAttrs(ctx.node, sp, undefined);
+    const spatial = x.shape.slice(2).map((d, i) => dimAdd(dimMul(dimSub(d, 1), w.strides[i]), w.kernel[i] - w.padsBegin[i] - w.padsEnd[i]));
+    return { outputs: [{ dtype: x.dtype, shape: [x.shape[0], x.shape[1], ...spatial] }] };
+  },
+  cost: (ctx) => ({ macs: 0, flops: numel(input(ctx, 0).shape) }),
+};
+
 export const CONV_RULES: RuleTable = {
+  MaxUnpool: maxUnpool,
   Conv: convRule({ x: 0, w: 1, b: 2 }, (ctx) => input(ctx, 0).dtype),
   ConvInteger: convRule({ x: 0, w: 1, b: -1 }, () => 'int32'),
   QLinearConv: convRule({ x: 0, w: 3, b: 8 }, (ctx) => ctx.inputs[7]?.dtype ?? 'uint8'),

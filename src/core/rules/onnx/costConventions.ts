@@ -46,6 +46,24 @@
  *   Resize linear / cubic                       3 / 8 per output element per resized axis; nearest 0
  *   LSTM / GRU / RNN elementwise                per step and direction: LSTM 26H, GRU 19H, RNN 3H
  *   Quantize/DequantizeLinear                   2
+ *   SoftmaxCrossEntropyLoss                     5 per score element + per target: 1, +1 weight, +1 reduction
+ *   NegativeLogLikelihoodLoss                   per target: 1, +1 weight, +1 reduction
+ *   Adagrad / Momentum / Adam                   8 / 6 / 14 per element of each optimized tensor
+ *   DFT / STFT                                  5·N·log2(N) per transform (+ N per windowed frame)
+ *   Blackman/Hamming/HannWindow, MelWeightMatrix  4 per output element
+ *   StringNormalizer                            1 per input string; TfIdfVectorizer 1 per input element per n-gram length
+ *   Unique                                      log2(n) comparisons per input element (a sort)
+ *   MaxUnpool                                   1 per input element (a scatter)
+ *   ai.onnx.ml: LinearClassifier/Regressor  MACs N·C·E (+ intercept, post_transform 4 per score)
+ *     SVMClassifier/Regressor               MACs N·(S·C + S·E) with S support vectors (linear: N·C·E)
+ *     TreeEnsemble*                         FLOPs N·(sum of tree depths + trees·targets): comparisons per sample
+ *     Normalizer 3, Scaler 2, Binarizer/Imputer/LabelEncoder/CategoryMapper 1 per element; others 0
+ *     params: the attributes holding the model (coefficients, intercepts, support vectors, tree
+ *     thresholds and leaf weights), counted as the node's parameters
+ *   Col2Im 1 per input element; DeformConv: Conv MACs + 8 per sampled tap; AffineGrid 2·d·(d+1) per point;
+ *   ImageDecoder 1 per output element; StringConcat/RegexFullMatch/StringSplit 1 per string;
+ *   TensorScatter 0 (data movement); Swish 5; Multinomial sample_size·classes per batch row
+ *   Gradient                                    not costed (a backward pass the op does not describe)
  *   GridSample 8; RoiAlign 8 * sampling_ratio^2; Det 2 * n^3/3 per matrix
  *   com.microsoft: Gelu 5, BiasGelu 6, FastGelu 8, SkipLayerNormalization 1 + 5 + affine terms,
  *   RotaryEmbedding 3, RMSNormalization 4
@@ -66,7 +84,7 @@ export const UNARY_FLOPS: Record<string, number> = {
   LeakyRelu: 2, Shrink: 2, Clip: 2,
   HardSigmoid: 3, Elu: 3, Softplus: 3, Softsign: 3,
   Sigmoid: 4, HardSwish: 4, Selu: 4, Celu: 4,
-  Gelu: 5, Mish: 5,
+  Gelu: 5, Mish: 5, Swish: 5,
   Identity: 0, Dropout: 0, Cast: 0, CastLike: 0,
 };
 
@@ -84,3 +102,24 @@ export const LSTM_ELEMWISE_PER_H = 26;
 export const GRU_ELEMWISE_PER_H = 19;
 export const RNN_ELEMWISE_PER_H = 3;
 export const QUANT_FLOPS = 2;
+
+/**
+ * Optimizer steps (ai.onnx.preview.training), per element of each optimized tensor X:
+ * Adagrad: decayed rate, G + norm·X, H += G², sqrt, + eps, divide, X -= r·update = 8;
+ * Momentum: G + norm·X, V = a·V + b·G, X -= r·V = 6 (mode 'nesterov': X -= r·(G + a·V), one more = 7);
+ * Adam: G + norm·X, V = a·V + (1-a)·G, H = b·H + (1-b)·G², sqrt, + eps, bias corrections, divide, X -= r·update = 14.
+ */
+/** FFT (DFT, STFT): 5·N·log2(N) FLOPs per transform of length N. */
+export const FFT_FLOPS_PER_POINT_LOG2 = 5;
+/** Window functions and mel weights: a cosine sum or a triangle, about 4 operations per value. */
+export const WINDOW_FLOPS = 4;
+/** TfIdfVectorizer: one hash lookup per n-gram start per n; StringNormalizer: one pass per string. */
+export const TEXT_FLOPS = 1;
+
+/** ai.onnx.ml: a post_transform (softmax / logistic) per score, a norm per element (L1/L2/max). */
+export const ML_FLOPS = { postTransform: 4, normalizer: 3 } as const;
+
+/** Bilinear sampling of one value (GridSample, DeformConv taps). */
+export const GRID_SAMPLE_FLOPS = 8;
+
+export const OPTIMIZER_FLOPS = { Adagrad: 8, Momentum: 6, Adam: 14 } as const;

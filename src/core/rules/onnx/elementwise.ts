@@ -4,7 +4,8 @@ import { attrInt } from '../../ir/graph';
 import type { ConstValue, OpRule, RuleContext, RuleTable } from '../types';
 import { BINARY_FLOPS, UNARY_FLOPS } from './costConventions';
 import { dtypeFromOnnxCode } from './dtypeCodes';
-import { broadcast, input, isIntDtype, mapValues, perElement, propagatable, staticShape } from './util';
+import { roundTo } from './numeric';
+import { broadcast, cv, has, input, isIntDtype, mapValues, numel, perElement, propagatable, staticShape } from './util';
 
 type Fn = (xs: Dim[], dtype: DType) => Dim | undefined;
 
@@ -20,10 +21,13 @@ const BINARY_VALUES: Record<string, Fn> = {
     return b === 0 ? undefined : dimDiv(a, b);
   },
   Pow: num((a, b) => a ** b),
-  Mod: num((a, b) => a - Math.floor(a / b) * b),
-  Max: ([a, b]) => dimMax(a, b),
-  Min: ([a, b]) => dimMin(a, b),
+  // fmod=0: the sign of the divisor (Python %); fmod=1 (set in `nary` below): C fmod, the dividend's.
+  Mod: num((a, b) => (b === 0 ? NaN : a - Math.floor(a / b) * b)),
+  // Variadic: every input counts (a single input is its own result).
+  Max: (xs) => xs.reduce((a, b) => dimMax(a, b)),
+  Min: (xs) => xs.reduce((a, b) => dimMin(a, b)),
   Sum: (xs) => xs.reduce((a, b) => dimAdd(a, b), 0),
+  Mean: num((...xs) => xs.reduce((a, b) => a + b, 0) / xs.length),
   Equal: ([a, b]) => (dimEq(a, b) ? 1 : typeof a === 'number' && typeof b === 'number' ? 0 : undefined),
   Less: cmp((a, b) => a < b),
   Greater: cmp((a, b) => a > b),
@@ -33,6 +37,8 @@ const BINARY_VALUES: Record<string, Fn> = {
   Or: num((a, b) => (a || b ? 1 : 0)),
   Xor: num((a, b) => (!a !== !b ? 1 : 0)),
 };
+
+const fmod: Fn = num((a, b) => (b === 0 ? NaN : a - Math.trunc(a / b) * b));
 
 const BOOL_OUT = new Set(['Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual', 'And', 'Or', 'Xor']);
 
@@ -53,8 +59,9 @@ function nary(op: string, perElem: number, fn?: Fn): OpRule {
       const ins = ctx.node.inputs.map((_, i) => input(ctx, i));
       const shape = broadcast(ins.map((t) => t.shape));
       const dtype: DType = BOOL_OUT.has(op) ? 'bool' : ins[0].dtype;
-      const vs = fn && propagatable(shape) ? valuesOf(ctx, ins.length) : undefined;
-      const value = vs ? mapValues(vs, staticShape(shape)!, dtype, (xs) => fn!(xs, ins[0].dtype)) : undefined;
+      const f = op === 'Mod' && attrInt(ctx.node, 'fmod', 0) === 1 ? fmod : fn;
+      const vs = f && propagatable(shape) ? valuesOf(ctx, ins.length) : undefined;
+      const value = vs ? mapValues(vs, staticShape(shape)!, dtype, (xs) => roundTo(f!(xs, ins[0].dtype), dtype)) : undefined;
       return { outputs: [{ dtype, shape }], values: [value] };
     },
     cost: (ctx, outs) => perElement(outs, perElem * Math.max(1, ctx.node.inputs.length - 1) + (op === 'Mean' ? 1 : 0)),
@@ -67,7 +74,7 @@ const UNARY_VALUES: Record<string, Fn> = {
   Abs: ([a]) => (typeof a === 'number' ? Math.abs(a) : a),
   Floor: ([a]) => (typeof a === 'number' ? Math.floor(a) : a),
   Ceil: ([a]) => (typeof a === 'number' ? Math.ceil(a) : a),
-  Round: num((a) => Math.round(a)),
+  Round: num(roundHalfEven),
   Sqrt: num(Math.sqrt),
   Reciprocal: num((a) => 1 / a),
   Exp: num(Math.exp),
@@ -76,6 +83,13 @@ const UNARY_VALUES: Record<string, Fn> = {
   Relu: num((a) => Math.max(0, a)),
   Not: num((a) => (a ? 0 : 1)),
 };
+
+/** ONNX Round: halves go to the even neighbour (numpy.round), not up. */
+function roundHalfEven(a: number): number {
+  const f = Math.floor(a);
+  const d = a - f;
+  return d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f;
+}
 
 function unary(op: string, perElem: number): OpRule {
   const fn = UNARY_VALUES[op] as Fn | undefined;
@@ -91,13 +105,16 @@ function unary(op: string, perElem: number): OpRule {
   };
 }
 
-const castTo = (dt: DType): Fn => ([a]) => (typeof a === 'number' && isIntDtype(dt) ? (dt === 'bool' ? (a ? 1 : 0) : Math.trunc(a)) : a);
+const castTo = (dt: DType): Fn => ([a]) => roundTo(typeof a === 'number' && dt === 'bool' ? (a ? 1 : 0) : a, dt);
+
+/** Values are folded between numeric types only (a string's value is not held). */
+const numericValue = (v: ConstValue | undefined, from: DType, to: DType) => (v && from !== 'string' && to !== 'string' ? v : undefined);
 
 const cast: OpRule = {
   shape: (ctx) => {
     const x = input(ctx, 0);
     const dtype = dtypeFromOnnxCode(attrInt(ctx.node, 'to', 1));
-    const v = ctx.values[0];
+    const v = numericValue(ctx.values[0], x.dtype, dtype);
     return { outputs: [{ dtype, shape: x.shape }], values: [v ? mapValues([v], v.dims, dtype, (xs) => castTo(dtype)(xs, dtype)) : undefined] };
   },
   cost: () => ({ macs: 0, flops: 0 }),
@@ -107,17 +124,24 @@ const castLike: OpRule = {
   shape: (ctx) => {
     const x = input(ctx, 0);
     const dtype = ctx.inputs[1]?.dtype ?? 'unknown';
-    const v = ctx.values[0];
+    const v = numericValue(ctx.values[0], x.dtype, dtype);
     return { outputs: [{ dtype, shape: x.shape }], values: [v ? mapValues([v], v.dims, dtype, (xs) => castTo(dtype)(xs, dtype)) : undefined] };
   },
   cost: () => ({ macs: 0, flops: 0 }),
 };
 
-/** Dropout: identity at inference; the optional mask output is bool. */
+/**
+ * Dropout: identity at inference; the optional mask output is bool. In training mode (opset 12+:
+ * training_mode input true; before 7: is_test=0) the output is random, so no value is propagated.
+ */
 const dropout: OpRule = {
   shape: (ctx) => {
     const x = input(ctx, 0);
-    return { outputs: [{ dtype: x.dtype, shape: x.shape }, { dtype: 'bool', shape: x.shape }], values: [ctx.values[0]] };
+    const train = ctx.opset >= 12 ? (has(ctx, 2) ? ctx.values[2]?.values[0] ?? 'unknown' : 0) : ctx.opset < 7 ? 1 - attrInt(ctx.node, 'is_test', 0) : 0;
+    const ratio = ctx.opset >= 12 && has(ctx, 1) ? ctx.values[1]?.values[0] : undefined;
+    const identity = train === 0 || ratio === 0;
+    const mask = identity && propagatable(x.shape) ? cv('bool', x.shape as number[], new Array(numel(x.shape) as number).fill(1)) : undefined;
+    return { outputs: [{ dtype: x.dtype, shape: x.shape }, { dtype: 'bool', shape: x.shape }], values: [identity ? ctx.values[0] : undefined, mask] };
   },
   cost: () => ({ macs: 0, flops: 0 }),
 };
@@ -133,6 +157,21 @@ const where: OpRule = {
   cost: (_ctx, outs) => perElement(outs, 1),
 };
 
+/**
+ * PRelu: the slope broadcasts to X one way only (numpy from opset 7; before, a [C] slope applies along
+ * the channel axis 1), so the output is X's shape.
+ */
+const prelu: OpRule = {
+  shape: (ctx) => {
+    const x = input(ctx, 0);
+    const slope = input(ctx, 1);
+    const channelwise = slope.shape.length === 1 && x.shape.length >= 2 && dimEq(slope.shape[0], x.shape[1]);
+    if (!channelwise) broadcast([x.shape, slope.shape]);
+    return { outputs: [{ dtype: x.dtype, shape: x.shape }] };
+  },
+  cost: (_ctx, outs) => perElement(outs, BINARY_FLOPS.PRelu),
+};
+
 /** Clip's bounds are inputs from opset 11; either way they only cost the two comparisons. */
 const clip = unary('Clip', UNARY_FLOPS.Clip);
 
@@ -140,6 +179,7 @@ export const ELEMENTWISE_RULES: RuleTable = {
   ...Object.fromEntries(Object.entries(BINARY_FLOPS).map(([op, f]) => [op, nary(op, f, BINARY_VALUES[op])])),
   ...Object.fromEntries(Object.entries(UNARY_FLOPS).map(([op, f]) => [op, unary(op, f)])),
   Clip: clip,
+  PRelu: prelu,
   Cast: cast,
   CastLike: castLike,
   Dropout: dropout,

@@ -11,6 +11,12 @@ import { RESIZE_RULES } from './resize';
 import { RNN_RULES } from './rnn';
 import { SHAPE_RULES } from './shapeOps';
 import { MICROSOFT_RULES } from './microsoft';
+import { LOSS_RULES } from './loss';
+import { SEQUENCE_RULES } from './sequence';
+import { SIGNAL_RULES } from './signal';
+import { TEXT_RULES } from './text';
+import { UNIQUE_RULES } from './unique';
+import { IMAGE_RULES } from './image';
 
 /** The standard ONNX op table (domain '' / ai.onnx), one entry per op type. */
 export const ONNX_RULES: RuleTable = {
@@ -25,6 +31,12 @@ export const ONNX_RULES: RuleTable = {
   ...QUANT_RULES,
   ...CONTROL_RULES,
   ...ATTENTION_RULES,
+  ...LOSS_RULES,
+  ...SEQUENCE_RULES,
+  ...SIGNAL_RULES,
+  ...TEXT_RULES,
+  ...UNIQUE_RULES,
+  ...IMAGE_RULES,
   // onnxruntime registers these fused ops in the ONNX domain.
   SimplifiedLayerNormalization: MICROSOFT_RULES.SimplifiedLayerNormalization,
   SkipSimplifiedLayerNormalization: MICROSOFT_RULES.SkipSimplifiedLayerNormalization,

@@ -18,7 +18,10 @@ const dequantize: OpRule = {
   shape: (ctx) => {
     const x = input(ctx, 0);
     const scale = ctx.inputs[1]?.dtype;
-    return { outputs: [{ dtype: ctx.opset >= 19 && scale && scale !== 'unknown' ? scale : 'float32', shape: x.shape }] };
+    // Opset 23+: output_dtype may name the type; otherwise the scale's (19+), float32 before.
+    const code = attrInt(ctx.node, 'output_dtype', 0);
+    const dtype = code ? dtypeFromOnnxCode(code) : ctx.opset >= 19 && scale && scale !== 'unknown' ? scale : 'float32';
+    return { outputs: [{ dtype, shape: x.shape }] };
   },
   cost: (_ctx, outs) => perElement(outs, QUANT_FLOPS),
 };

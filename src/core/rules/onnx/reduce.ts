@@ -1,7 +1,7 @@
-import { dimMul } from '../../ir/dim';
-import { attrInt, attrInts } from '../../ir/graph';
+import { dimMul, unknownDim, type Dim } from '../../ir/dim';
+import { attrInt, attrInts, type TensorType } from '../../ir/graph';
 import { RuleError, type OpRule, type RuleContext, type RuleTable } from '../types';
-import { has, input, normAxis, numel, requireDims, requireInts, type Shaped } from './util';
+import { has, input, normAxis, numel, requireInts, type Shaped } from './util';
 
 /** Opset from which each reduction takes its axes as an input instead of an attribute. */
 function axesOf(ctx: RuleContext, axesInputSince: number): number[] | undefined {
@@ -19,11 +19,22 @@ function reduced(x: Shaped, axes: number[] | undefined, keep: boolean, noopEmpty
   return keep ? x.shape.map((d, i) => (set.has(i) ? 1 : d)) : x.shape.filter((_, i) => !set.has(i));
 }
 
+/** Axes given as an input whose value is unknown: the rank is known with keepdims or a known axes length. */
+function unknownAxes(ctx: RuleContext, x: Shaped, keep: boolean): TensorType {
+  const k = ctx.inputs[1]?.shape?.[0];
+  const noop = attrInt(ctx.node, 'noop_with_empty_axes', 0) === 1;
+  if (keep) return { dtype: x.dtype, shape: x.shape.map((d) => (d === 1 ? 1 : unknownDim())) };
+  if (typeof k !== 'number') return { dtype: x.dtype };
+  if (k === 0) return { dtype: x.dtype, shape: noop ? x.shape : [] };
+  return { dtype: x.dtype, shape: Array.from({ length: x.shape.length - k }, () => unknownDim()) };
+}
+
 function reduceRule(axesInputSince: number, perInput: number): OpRule {
   return {
     shape: (ctx) => {
       const x = input(ctx, 0);
       const keep = attrInt(ctx.node, 'keepdims', 1) === 1;
+      if (ctx.opset >= axesInputSince && has(ctx, 1) && !ctx.values[1]) return { outputs: [unknownAxes(ctx, x, keep)] };
       const shape = reduced(x, axesOf(ctx, axesInputSince), keep, attrInt(ctx.node, 'noop_with_empty_axes', 0) === 1);
       return { outputs: [{ dtype: x.dtype, shape }] };
     },
@@ -43,8 +54,9 @@ const argRule: OpRule = {
 const topK: OpRule = {
   shape: (ctx) => {
     const x = input(ctx, 0);
-    const k = ctx.opset < 10 ? attrInt(ctx.node, 'k') : requireDims(ctx, 1, 'k')[0];
-    if (k === undefined) throw new RuleError('TopK without k');
+    const kv = ctx.opset < 10 ? attrInt(ctx.node, 'k') : ctx.values[1]?.values[0] ?? unknownDim();
+    if (kv === undefined) throw new RuleError('TopK without k');
+    const k: Dim = kv;
     const axis = normAxis(attrInt(ctx.node, 'axis', -1), x.shape.length);
     const shape = x.shape.map((d, i) => (i === axis ? k : d));
     return { outputs: [{ dtype: x.dtype, shape }, { dtype: 'int64', shape }] };

@@ -17,6 +17,21 @@ function intsArg(ctx: RuleContext, attr: string, i: number, sinceOpset: number):
   return requireInts(ctx, i, attr);
 }
 
+/** Input `i` is given but its value is not known at analysis time. */
+function unknownValue(ctx: RuleContext, i: number): boolean {
+  return has(ctx, i) && !ctx.values[i];
+}
+
+/** Length of a 1-D input whose values are unknown, when its shape says it. */
+function knownLength(ctx: RuleContext, i: number): number | undefined {
+  const s = ctx.inputs[i]?.shape;
+  if (!s) return undefined;
+  if (s.length === 0) return 1;
+  return typeof s[0] === 'number' ? s[0] : undefined;
+}
+
+const unknownDims = (n: number): Dim[] => Array.from({ length: n }, () => unknownDim());
+
 function withDims(v: ConstValue | undefined, dims: readonly Dim[]): ConstValue | undefined {
   const s = staticShape(dims);
   return v && s ? { dtype: v.dtype, dims: s, values: v.values } : undefined;
@@ -87,8 +102,16 @@ const flatten = movement((ctx) => {
 
 const squeeze = movement((ctx) => {
   const x = input(ctx, 0);
-  const axes = intsArg(ctx, 'axes', 1, 13);
   const r = x.shape.length;
+  if (ctx.opset >= 13 && unknownValue(ctx, 1)) {
+    // Unknown axes: k of them, each naming a dim of 1. When exactly k dims are 1 and none is symbolic, those are they.
+    const k = knownLength(ctx, 1);
+    if (k === undefined) return { outputs: [{ dtype: x.dtype }] };
+    const ones = x.shape.filter((d) => d === 1).length;
+    const shape = ones === k && x.shape.every((d) => typeof d === 'number') ? x.shape.filter((d) => d !== 1) : unknownDims(r - k);
+    return { outputs: [{ dtype: x.dtype, shape }] };
+  }
+  const axes = intsArg(ctx, 'axes', 1, 13);
   const drop = new Set(axes ? axes.map((a) => normAxis(a, r)) : x.shape.flatMap((d, i) => (d === 1 ? [i] : [])));
   const shape = x.shape.filter((_, i) => !drop.has(i));
   return { outputs: [{ dtype: x.dtype, shape }], values: [withDims(ctx.values[0], shape)] };
@@ -96,6 +119,11 @@ const squeeze = movement((ctx) => {
 
 const unsqueeze = movement((ctx) => {
   const x = input(ctx, 0);
+  if (ctx.opset >= 13 && unknownValue(ctx, 1)) {
+    const k = knownLength(ctx, 1);
+    // Where the new 1s go is unknown, so is every position; only the rank is known.
+    return { outputs: [k === undefined ? { dtype: x.dtype } : { dtype: x.dtype, shape: x.shape.length === 0 ? new Array(k).fill(1) : unknownDims(x.shape.length + k) }] };
+  }
   const axes = intsArg(ctx, 'axes', 1, 13);
   if (!axes) throw new RuleError('Unsqueeze without axes');
   const r = x.shape.length + axes.length;
@@ -153,6 +181,7 @@ const split = movement((ctx) => {
   const r = x.shape.length;
   const axis = normAxis(attrInt(ctx.node, 'axis', 0), r);
   const n = ctx.node.outputs.length;
+  if (ctx.opset >= 13 && unknownValue(ctx, 1)) return { outputs: Array.from({ length: n }, () => ({ dtype: x.dtype, shape: x.shape.map((d, i) => (i === axis ? unknownDim() : d)) })) };
   let sizes: Dim[] | undefined = intsArg(ctx, 'split', 1, 13);
   if (!sizes) {
     const d = x.shape[axis];
@@ -211,6 +240,14 @@ const slice = movement((ctx) => {
     axes = attrInts(ctx.node, 'axes') ?? starts.map((_, i) => i);
     steps = starts.map(() => 1);
   } else {
+    // Unknown bounds or steps: the sliced axes (all of them when the axes are unknown too) become unknown.
+    if (unknownValue(ctx, 3)) return { outputs: [{ dtype: x.dtype, shape: unknownDims(r) }] };
+    if (unknownValue(ctx, 1) || unknownValue(ctx, 2) || unknownValue(ctx, 4)) {
+      const sliced = has(ctx, 3) ? requireInts(ctx, 3, 'axes').map((a) => normAxis(a, r)) : undefined;
+      const k = sliced ? undefined : knownLength(ctx, ctx.values[1] ? 1 : 2);
+      const cut = (i: number) => (sliced ? sliced.includes(i) : k === undefined || i < k);
+      return { outputs: [{ dtype: x.dtype, shape: x.shape.map((d, i) => (cut(i) ? unknownDim() : d)) }] };
+    }
     starts = requireDims(ctx, 1, 'starts');
     ends = requireDims(ctx, 2, 'ends');
     axes = has(ctx, 3) ? requireInts(ctx, 3, 'axes') : starts.map((_, i) => i);
@@ -293,6 +330,16 @@ const likeData = movement((ctx) => {
 
 const expand = movement((ctx) => {
   const x = input(ctx, 0);
+  if (unknownValue(ctx, 1)) {
+    // Broadcast against an unknown shape: a dim of X other than 1 survives; the rest is unknown.
+    const k = knownLength(ctx, 1);
+    if (k === undefined) return { outputs: [{ dtype: x.dtype }] };
+    const r = Math.max(k, x.shape.length);
+    return { outputs: [{ dtype: x.dtype, shape: Array.from({ length: r }, (_, i) => {
+      const d = x.shape[i - (r - x.shape.length)];
+      return typeof d === 'number' && d !== 1 ? d : unknownDim();
+    }) }] };
+  }
   const target = requireDims(ctx, 1, 'shape');
   const shape = broadcast([x.shape, target]);
   const v = ctx.values[0];
@@ -302,6 +349,7 @@ const expand = movement((ctx) => {
 
 const tile = movement((ctx) => {
   const x = input(ctx, 0);
+  if (unknownValue(ctx, 1)) return { outputs: [{ dtype: x.dtype, shape: x.shape.map((d) => (d === 0 ? 0 : unknownDim())) }] };
   const reps = requireDims(ctx, 1, 'repeats');
   return { outputs: [{ dtype: x.dtype, shape: x.shape.map((d, i) => dimMul(d, reps[i] ?? 1)) }] };
 });
@@ -309,18 +357,25 @@ const tile = movement((ctx) => {
 const pad = movement((ctx) => {
   const x = input(ctx, 0);
   const r = x.shape.length;
-  const pads: Dim[] = ctx.opset < 11 ? attrInts(ctx.node, 'pads') ?? [] : requireDims(ctx, 1, 'pads');
+  if (ctx.opset >= 18 && unknownValue(ctx, 3)) return { outputs: [{ dtype: x.dtype, shape: unknownDims(r) }] };
   const axes = ctx.opset >= 18 && has(ctx, 3) ? requireInts(ctx, 3, 'axes').map((a) => normAxis(a, r)) : Array.from({ length: r }, (_, i) => i);
+  // Unknown pads: every padded axis is unknown, the others stay.
+  if (ctx.opset >= 11 && unknownValue(ctx, 1)) return { outputs: [{ dtype: x.dtype, shape: x.shape.map((d, i) => (axes.includes(i) ? unknownDim() : d)) }] };
+  const pads: Dim[] = ctx.opset < 11 ? attrInts(ctx.node, 'pads') ?? [] : requireDims(ctx, 1, 'pads');
   const shape = [...x.shape];
   axes.forEach((a, i) => (shape[a] = dimAdd(dimAdd(shape[a], pads[i] ?? 0), pads[i + axes.length] ?? 0)));
   return { outputs: [{ dtype: x.dtype, shape }] };
 });
 
 const constantOfShape = movement((ctx) => {
-  const shape = requireDims(ctx, 0, 'shape');
   const a = ctx.node.attrs.value;
   const t = a?.kind === 'tensor' ? a.value : undefined;
   const dtype: DType = t?.dtype ?? 'float32';
+  if (unknownValue(ctx, 0)) {
+    const k = ctx.inputs[0]?.shape?.[0];
+    return { outputs: [typeof k === 'number' ? { dtype, shape: unknownDims(k) } : { dtype }] };
+  }
+  const shape = requireDims(ctx, 0, 'shape');
   const fill = t ? ctx.readTensor?.(t)?.values[0] : 0;
   const value = fill !== undefined && propagatable(shape) ? cv(dtype, shape as number[], new Array((shape as number[]).reduce((x, y) => x * y, 1)).fill(fill)) : undefined;
   return { outputs: [{ dtype, shape }], values: [value] };
@@ -328,17 +383,15 @@ const constantOfShape = movement((ctx) => {
 
 const range = movement((ctx) => {
   const dtype = input(ctx, 0).dtype;
-  const scalar = (i: number): Dim => {
-    const v = ctx.values[i];
-    if (!v || v.values.length !== 1) throw new RuleError(`Range input "${ctx.node.inputs[i]}" is not known at analysis time`);
-    return v.values[0];
-  };
+  // Unknown bounds: a 1-D tensor of unknown length.
+  if ([0, 1, 2].some((i) => !ctx.values[i] || ctx.values[i]!.values.length !== 1)) return { outputs: [{ dtype, shape: [unknownDim()] }] };
+  const scalar = (i: number): Dim => ctx.values[i]!.values[0];
   const [start, limit, delta] = [scalar(0), scalar(1), scalar(2)];
   let n: Dim;
   if (typeof start === 'number' && typeof limit === 'number' && typeof delta === 'number') n = Math.max(0, Math.ceil((limit - start) / delta));
   else if (delta === 1) n = dimSub(limit, start);
   else if (typeof delta === 'number' && delta > 0) n = dimDiv(dimSub(limit, start), delta, 'ceil');
-  else throw new RuleError('Range with a symbolic or negative step');
+  else n = unknownDim();
   const value = typeof n === 'number' && n <= 4096 ? cv(dtype, [n], Array.from({ length: n }, (_, i) => dimAdd(start, dimMul(i, delta)))) : undefined;
   return { outputs: [{ dtype, shape: [n] }], values: [value] };
 });
@@ -357,7 +410,8 @@ const eyeLike = movement((ctx) => {
 const oneHot: OpRule = {
   shape: (ctx) => {
     const idx = input(ctx, 0);
-    const depth = requireDims(ctx, 1, 'depth')[0];
+    const dv = ctx.values[1]?.values.length === 1 ? ctx.values[1].values[0] : undefined;
+    const depth = typeof dv === 'number' ? Math.trunc(dv) : dv ?? unknownDim();
     const r = idx.shape.length + 1;
     const axis = normAxis(attrInt(ctx.node, 'axis', -1), r);
     const shape = [...idx.shape];
@@ -435,7 +489,20 @@ const det: OpRule = {
   },
 };
 
+/** Multinomial (opset 7): [batch, classes] -> [batch, sample_size] of `dtype` (int32 by default). */
+const multinomial: OpRule = {
+  shape: (ctx) => {
+    const x = input(ctx, 0);
+    return { outputs: [{ dtype: dtypeFromOnnxCode(attrInt(ctx.node, 'dtype', 6)), shape: [x.shape[0], attrInt(ctx.node, 'sample_size', 1)] }] };
+  },
+  // Each sample draws once and searches the cumulative distribution: about `classes` operations.
+  cost: (ctx, outs) => ({ macs: 0, flops: dimMul(numel(outs[0].shape!), input(ctx, 0).shape[1]) }),
+};
+
 export const SHAPE_RULES: RuleTable = {
+  Multinomial: multinomial,
+  // TensorScatter (opset 24): writes `update` into a copy of the cache at the given positions.
+  TensorScatter: likeData,
   NonMaxSuppression: nms,
   Compress: compress,
   GridSample: gridSample,

@@ -1,4 +1,4 @@
-import { dimEq, dimMax, dimMul, type Dim } from '../../ir/dim';
+import { dimEq, dimMax, dimMul, unknownDim, type Dim } from '../../ir/dim';
 import type { DType } from '../../ir/dtype';
 import type { TensorType } from '../../ir/graph';
 import { RuleError, type ConstValue, type CostResult, type OpRule, type RuleContext } from '../types';
@@ -8,14 +8,31 @@ export const MAX_VALUE_ELEMS = 4096;
 
 export type Shaped = TensorType & { shape: Dim[] };
 
-/** The i-th input's type with a known rank, or a RuleError naming it. */
+/** The i-th input's type with a known rank, or a RuleError naming it. A sequence / optional is not a tensor. */
 export function input(ctx: RuleContext, i: number): Shaped {
   const t = ctx.inputs[i];
+  const name = ctx.node.inputs[i];
+  if (t?.container) throw new RuleError(`input "${name}" is a ${t.container}, not a tensor`);
   if (!t || !t.shape) {
-    const name = ctx.node.inputs[i];
     throw new RuleError(name ? `input "${name}" has an unknown shape` : `input ${i} is missing`);
   }
   return t as Shaped;
+}
+
+/**
+ * The type two alternatives share (If branches, a loop-carried value before and after an iteration, the
+ * elements of a sequence): dims that differ become unknown, a different rank leaves the rank unknown.
+ * An empty sequence holds no element, so it adds no constraint.
+ */
+export function join(a: TensorType | undefined, b: TensorType | undefined): TensorType | undefined {
+  if (!a || !b) return a ?? b;
+  if (a.container !== b.container) return { dtype: a.dtype === b.dtype ? a.dtype : 'unknown' };
+  const c = a.container ? { container: a.container } : {};
+  if (a.container && a.elements?.length === 0) return b.elements?.length === 0 ? b : { ...c, dtype: b.dtype, shape: b.shape };
+  if (b.container && b.elements?.length === 0) return { ...c, dtype: a.dtype, shape: a.shape };
+  const dtype = a.dtype === b.dtype ? a.dtype : a.dtype === 'unknown' ? b.dtype : b.dtype === 'unknown' ? a.dtype : 'unknown';
+  const shape = !a.shape || !b.shape || a.shape.length !== b.shape.length ? undefined : a.shape.map((d, i) => (dimEq(d, b.shape![i]) ? d : unknownDim()));
+  return shape ? { ...c, dtype, shape } : { ...c, dtype };
 }
 
 export function has(ctx: RuleContext, i: number): boolean {
