@@ -90,6 +90,113 @@ class TinyGPT(nn.Module):
         return self.head(self.ln(x))
 
 
+class TinyGPTTied(TinyGPT):
+    """GPT-2's tied lm_head: torch.onnx folds Transpose(wte) into a second, transposed initializer."""
+
+    def __init__(self):
+        super().__init__()
+        self.head.weight = self.wte.weight
+
+
+class RMSNorm(nn.Module):
+    def __init__(self, d, eps=1e-6):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(d))
+        self.eps = eps
+
+    def forward(self, x):
+        return self.weight * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps))
+
+
+def rotate_half(x):
+    x1, x2 = x.chunk(2, dim=-1)
+    return torch.cat((-x2, x1), dim=-1)
+
+
+class LlamaAttention(nn.Module):
+    """Llama-style GQA with rotary embeddings and a KV cache (past in, present out), as HF writes it
+    (repeat_kv by expand + reshape). No causal mask: it changes neither shapes nor costs."""
+
+    def __init__(self, d, heads, kv_heads, max_len=256):
+        super().__init__()
+        self.h, self.kv, self.e = heads, kv_heads, d // heads
+        self.q_proj = nn.Linear(d, heads * self.e, bias=False)
+        self.k_proj = nn.Linear(d, kv_heads * self.e, bias=False)
+        self.v_proj = nn.Linear(d, kv_heads * self.e, bias=False)
+        self.o_proj = nn.Linear(heads * self.e, d, bias=False)
+        inv = 1.0 / (10000 ** (torch.arange(0, self.e, 2).float() / self.e))
+        f = torch.outer(torch.arange(max_len).float(), inv)
+        emb = torch.cat((f, f), -1)
+        self.register_buffer('cos', emb.cos())
+        self.register_buffer('sin', emb.sin())
+
+    def forward(self, x, past_k, past_v):
+        b, s, _ = x.shape
+        p = past_k.shape[2]
+        q = self.q_proj(x).view(b, s, self.h, self.e).transpose(1, 2)
+        k = self.k_proj(x).view(b, s, self.kv, self.e).transpose(1, 2)
+        v = self.v_proj(x).view(b, s, self.kv, self.e).transpose(1, 2)
+        cos, sin = self.cos[p:p + s], self.sin[p:p + s]
+        q = q * cos + rotate_half(q) * sin
+        k = k * cos + rotate_half(k) * sin
+        k = torch.cat([past_k, k], 2)
+        v = torch.cat([past_v, v], 2)
+        t = k.shape[2]
+        rep = self.h // self.kv
+        kk = k[:, :, None].expand(b, self.kv, rep, t, self.e).reshape(b, self.h, t, self.e)
+        vv = v[:, :, None].expand(b, self.kv, rep, t, self.e).reshape(b, self.h, t, self.e)
+        att = F.softmax((q @ kk.transpose(-2, -1)) / math.sqrt(self.e), dim=-1)
+        y = (att @ vv).transpose(1, 2).reshape(b, s, self.h * self.e)
+        return self.o_proj(y), k, v
+
+    @staticmethod
+    def count_macs(mod, inp, out):
+        x, past_k = inp[0], inp[1]
+        b, s, _ = x.shape
+        t = past_k.shape[2] + s
+        return 2 * b * mod.h * s * t * mod.e  # QK^T and AV over past + new; projections hook themselves
+
+
+class LlamaBlock(nn.Module):
+    def __init__(self, d, heads, kv_heads, ff):
+        super().__init__()
+        self.input_layernorm = RMSNorm(d)
+        self.self_attn = LlamaAttention(d, heads, kv_heads)
+        self.post_attention_layernorm = RMSNorm(d)
+        self.gate_proj = nn.Linear(d, ff, bias=False)
+        self.up_proj = nn.Linear(d, ff, bias=False)
+        self.down_proj = nn.Linear(ff, d, bias=False)
+
+    def forward(self, x, past_k, past_v):
+        a, k, v = self.self_attn(self.input_layernorm(x), past_k, past_v)
+        x = x + a
+        h = self.post_attention_layernorm(x)
+        return x + self.down_proj(F.silu(self.gate_proj(h)) * self.up_proj(h)), k, v
+
+
+class TinyLlamaKV(nn.Module):
+    """A Llama-style decoder step with its KV cache as graph inputs/outputs (Optimum's names)."""
+    CONFIG = {'layers': 2, 'hiddenSize': 64, 'heads': 4, 'kvHeads': 2, 'headDim': 16, 'vocab': 512}
+
+    def __init__(self, vocab=512, d=64, heads=4, kv_heads=2, layers=2, ff=172):
+        super().__init__()
+        self.embed_tokens = nn.Embedding(vocab, d)
+        self.layers = nn.ModuleList([LlamaBlock(d, heads, kv_heads, ff) for _ in range(layers)])
+        self.norm = RMSNorm(d)
+        self.lm_head = nn.Linear(d, vocab, bias=False)
+
+    def forward(self, ids, *past):
+        x = self.embed_tokens(ids)
+        presents = []
+        for i, layer in enumerate(self.layers):
+            x, k, v = layer(x, past[2 * i], past[2 * i + 1])
+            presents += [k, v]
+        return (self.lm_head(self.norm(x)), *presents)
+
+
+KV_NAMES = [f'past_key_values.{l}.{k}' for l in range(2) for k in ('key', 'value')]
+
+
 class GRUTagger(nn.Module):
     def __init__(self):
         super().__init__()
@@ -193,6 +300,9 @@ MODELS = {
     'mobilenet_v2_dynbatch': (tv('mobilenet_v2'), lambda: (torch.randn(2, 3, 160, 160),), ['input'], {'input': {0: 'batch'}}, 13),
     'tiny_gpt_dynamic': (TinyGPT, lambda: (torch.randint(0, 1000, (2, 64)),), ['ids'], {'ids': {0: 'batch', 1: 'sequence'}}, 14),
     'tiny_gpt_dynamic_op17': (TinyGPT, lambda: (torch.randint(0, 1000, (1, 40)),), ['ids'], {'ids': {0: 'batch', 1: 'sequence'}}, 17),
+    'tiny_gpt_tied': (TinyGPTTied, lambda: (torch.randint(0, 1000, (2, 64)),), ['ids'], {'ids': {0: 'batch', 1: 'sequence'}}, 14),
+    'tiny_llama_kv': (TinyLlamaKV, lambda: (torch.randint(0, 512, (1, 5)), *[torch.randn(1, 2, 7, 16) for _ in KV_NAMES]), ['input_ids', *KV_NAMES],
+                      {'input_ids': {0: 'batch', 1: 'sequence'}, **{n: {0: 'batch', 2: 'past_sequence_length'} for n in KV_NAMES}}, 14),
     'transformer_encoder_dynamic': (lambda: nn.TransformerEncoder(nn.TransformerEncoderLayer(64, 4, 128, batch_first=True), 2, enable_nested_tensor=False), lambda: (torch.randn(2, 33, 64),), ['src'], {'src': {0: 'batch', 1: 'sequence'}}, 13),
     'transformer_decoder': (transformer_decoder, lambda: (torch.randn(2, 20, 64), torch.randn(2, 30, 64)), ['tgt', 'memory'], None, 13),
     'gru_rnn_tagger': (GRUTagger, lambda: (torch.randn(3, 50, 32),), ['x'], {'x': {0: 'batch', 1: 'steps'}}, 13),
@@ -262,6 +372,8 @@ def count_macs(model, inputs):
                 tokens = b * math.ceil(h / wh) * wh * math.ceil(w / ww) * ww
                 n = wh * ww
                 add(name, 'ShiftedWindowAttention', tokens * c * 3 * c + 2 * tokens * n * c + tokens * c * c, out)
+            elif isinstance(mod, LlamaAttention):
+                add(name, 'LlamaAttention', LlamaAttention.count_macs(mod, inp, out), out[0])
             elif isinstance(mod, CausalSelfAttention):
                 add(name, 'CausalSelfAttention', CausalSelfAttention.count_macs(mod, inp, out), out)
         return f
@@ -294,6 +406,29 @@ def onnx_float_initializer_elems(path):
     return sum(math.prod(t.dims) for t in m.graph.initializer if t.data_type in floats and t.name in used)
 
 
+def onnx_unique_param_elems(path):
+    """Float initializer elements with exact duplicates (equal, or 2-D transposes) counted once:
+    numpy's full comparison, the ground truth for ModelLens' sampled search (same scope: tensors of at
+    least 4096 elements that are not constant-filled)."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, numpy_helper
+    m = onnx.load(path)
+    floats = {TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.DOUBLE}
+    used = {i for n in m.graph.node for i in n.input}
+    arrs = [numpy_helper.to_array(t) for t in m.graph.initializer if t.data_type in floats and t.name in used]
+    total = sum(a.size for a in arrs)
+    kept = []
+    for a in arrs:
+        if a.size < 4096 or np.all(a == a.flat[0]):
+            continue
+        if any(k.dtype == a.dtype and ((k.shape == a.shape and np.array_equal(k, a)) or (a.ndim == 2 and k.shape == a.shape[::-1] and a.shape[0] != a.shape[1] and np.array_equal(k, a.T))) for k in kept):
+            total -= a.size
+        else:
+            kept.append(a)
+    return total
+
+
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith('--')]
     out_dir = os.path.abspath(args[0] if args else '/tmp/modellens-ref')
@@ -318,7 +453,14 @@ def main():
         path = os.path.join(out_dir, f'{name}.onnx')
         dynamic_axes = dict(dyn) if dyn else None
         out_names = [f'output{i}' if len(outs) > 1 else 'output' for i in range(len(outs))]
-        if dyn:
+        if name == 'tiny_llama_kv':
+            out_names = ['logits', *[n.replace('past_key_values', 'present') for n in KV_NAMES]]
+        if name == 'tiny_llama_kv':
+            dynamic_axes = dict(dyn)
+            dynamic_axes['logits'] = {0: 'batch', 1: 'sequence'}
+            for n in out_names[1:]:
+                dynamic_axes[n] = {0: 'batch', 2: 'total_sequence_length'}
+        elif dyn:
             dynamic_axes = dict(dyn)
             # Outputs share the inputs' leading symbolic axes (batch, and sequence where present).
             for o in out_names:
@@ -345,10 +487,13 @@ def main():
             'dims': dims,
             'params_torch': sum(p.numel() for p in model.parameters()),
             'params_onnx': onnx_float_initializer_elems(path),
+            'params_unique': onnx_unique_param_elems(path),
             'macs': macs,
             'outputs': [list(o.shape) for o in outs],
             'per_layer': per_layer,
         }
+        if hasattr(model, 'CONFIG'):
+            refs['models'][name]['llm'] = model.CONFIG
         print(f'{name}: params_onnx={refs["models"][name]["params_onnx"]} macs={macs}', flush=True)
         json.dump(refs, open(ref_path, 'w'), indent=1)
 

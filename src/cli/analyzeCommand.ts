@@ -155,6 +155,8 @@ export function renderText(a: Analysis, args: Pick<AnalyzeArgs, 'sort' | 'top' |
   out.push(`Layers:               ${a.layers.length}`);
   const both = (c: Count) => (typeof c === 'number' ? `${grouped(c)} (${human(c, 2)})` : c);
   out.push(`Params:               ${both(t.params)}`);
+  const tied = a.details.tiedWeights;
+  if (tied) out.push(`  tied weights:       ${tied.pairs.length} stored twice, counted once (${tied.storedParams.toLocaleString('en-US')} stored)`);
   out.push(`MACs:                 ${both(t.macs)}`);
   out.push(`FLOPs:                ${both(t.flops)}`);
   const byDtype = Object.entries(a.details.weightBytesByDtype).map(([d, b]) => `${d} ${humanBytes(b)}`).join(', ');

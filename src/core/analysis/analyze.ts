@@ -5,6 +5,8 @@ import { elementCount, tensorByteLength, type LazyTensor } from '../ir/tensor';
 import { inferGraph, type EngineEnv, type NodeRun } from '../rules/engine';
 import { ConstReader } from '../rules/tensorValues';
 import { bindType } from './bindDims';
+import { parameterSlotsOf } from './parameterSlots';
+import { findTiedWeights } from './tiedWeights';
 import { peakActivationBytes, tensorBytes } from './liveness';
 import type { Analysis, LayerAnalysis, NotCosted, TensorSummary } from './types';
 import { analyzeLlm, LlmAnalysisError, type LlmOptions } from './llm';
@@ -17,6 +19,8 @@ export interface AnalyzeOptions {
    * Batch and prefill length default to the `batch` / `sequence` dims. `false` skips them.
    */
   llm?: LlmOptions | false;
+  /** Look for tied / duplicated initializers (reads a few sampled elements per candidate). Default: ONNX models. */
+  tiedWeights?: boolean;
 }
 
 const MAX_WARNINGS = 50;
@@ -63,7 +67,10 @@ function analyzeGraph(model: Model, opts: AnalyzeOptions): Analysis {
   const allInputSymbols = new Set(symbolsOf(graph.inputs.flatMap((t) => t.shape ?? [])));
   for (const k of Object.keys(dims)) if (!allInputSymbols.has(k)) env.warnings.add(`dim "${k}" is not a symbol of any graph input (inputs use: ${[...allInputSymbols].join(', ') || 'none'})`);
 
-  const weights = new WeightLedger(graph);
+  // ONNX initializers only: Keras shares layers by weight name, and the LLM readers know their ties.
+  const tied = !(opts.tiedWeights ?? model.format === 'onnx') ? undefined : findTiedWeights(parameterTensors(run.nodes.map((r) => r.node), graph));
+  const weights = new WeightLedger(graph, new Set(tied?.pairs.map((p) => graph.initializers.get(p.copy)!)));
+  for (const p of tied?.pairs ?? []) env.warnings.add(`"${p.copy}" is ${p.relation === 'transpose' ? 'a transposed copy' : 'a copy'} of "${p.kept}" (${p.elements.toLocaleString('en-US')} parameters): counted once`);
   const layers: LayerAnalysis[] = [];
   const notCosted: NotCosted[] = [];
   const producers: Record<string, string> = {};
@@ -120,6 +127,9 @@ function analyzeGraph(model: Model, opts: AnalyzeOptions): Analysis {
       constants,
       nonFloatInitializerElements: weights.nonFloatElements,
       weightBytesByDtype: weights.bytesByDtype,
+      ...(tied && tied.pairs.length > 0
+        ? { tiedWeights: { pairs: tied.pairs, storedParams: weights.params + weights.tiedParams, uniqueParams: weights.params, storedBytes: weights.bytes, uniqueBytes: weights.bytes - weights.tiedBytes, search: { candidates: tied.candidates, sampled: tied.sampled, fullChecks: tied.fullChecks } } }
+        : {}),
       boundDims: { ...dims },
       freeDims: inputSymbols.filter((s) => !s.startsWith('unk__')),
       byType: Object.fromEntries(Object.entries(byType).map(([k, v]) => [k, { count: v.count, params: v.params, macs: dimJson(v.macs), flops: dimJson(v.flops) }])),
@@ -131,6 +141,22 @@ function analyzeGraph(model: Model, opts: AnalyzeOptions): Analysis {
       shapeConflicts: env.conflicts!.slice(0, MAX_WARNINGS),
     },
   };
+}
+
+/** Float initializers in the order their first consumers run (the tied-weight search keeps the earlier). */
+function parameterTensors(nodes: readonly Node[], graph: Graph): LazyTensor[] {
+  const out: LazyTensor[] = [];
+  const seen = new Set<LazyTensor>();
+  for (const n of nodes) {
+    for (const name of [...n.inputs, ...(n.weights ?? [])]) {
+      const t = name ? graph.initializers.get(name) : undefined;
+      if (t && !seen.has(t) && isFloatType(t.dtype)) {
+        seen.add(t);
+        out.push(t);
+      }
+    }
+  }
+  return out;
 }
 
 function summary(name: string, t: TensorType | undefined): TensorSummary {
@@ -186,19 +212,6 @@ function constantElements(n: Node): number {
 }
 
 /**
- * Ops that take quantized weights: the input slots holding the weights themselves (integer data).
- * Their scales and zero points are quantization metadata — bytes, not parameters — so that storing
- * a weight as int8 keeps the model's parameter count and shrinks only its bytes.
- */
-const QUANTIZED_WEIGHT_INPUTS: Record<string, number[]> = {
-  DequantizeLinear: [0],
-  QLinearConv: [3, 8],
-  QLinearMatMul: [3],
-  MatMulInteger: [1],
-  ConvInteger: [1],
-};
-
-/**
  * Initializers by first consumer: floating-point ones are parameters, each counted once (a weight
  * shared by several nodes belongs to the first). Keras nodes name their weights in `node.weights`.
  * Initializers of subgraph bodies belong to the node holding the body.
@@ -208,23 +221,30 @@ class WeightLedger {
   bytes = 0;
   nonFloatElements = 0;
   bytesByDtype: Record<string, number> = {};
+  /** Parameters and bytes of copies of tied weights (in `bytes`, not in `params`). */
+  tiedParams = 0;
+  tiedBytes = 0;
   private seen = new Set<LazyTensor>();
 
-  constructor(private readonly graph: Graph) {}
+  constructor(private readonly graph: Graph, private readonly copies: ReadonlySet<LazyTensor> = new Set()) {}
 
   take(n: Node): { params: number; bytes: number } {
     let params = 0;
     let bytes = 0;
-    const quant = n.domain === '' ? QUANTIZED_WEIGHT_INPUTS[n.opType] : undefined;
+    const quant = parameterSlotsOf(n);
     const visit = (t: LazyTensor | undefined, slot?: number) => {
       if (!t || this.seen.has(t)) return;
       this.seen.add(t);
       const elems = elementCount(t);
       const b = tensorByteLength(t) ?? 0;
-      if (quant && slot !== undefined ? quant.includes(slot) : isFloatType(t.dtype)) params += elems;
+      if (this.copies.has(t)) {
+        // A tied copy: its bytes are stored, its parameters are the kept tensor's.
+        this.tiedParams += elems;
+        this.tiedBytes += b;
+      } else if (quant && slot !== undefined ? quant.slots.includes(slot) : isFloatType(t.dtype)) params += (slot !== undefined ? quant?.logical?.(n, t, slot) : undefined) ?? elems;
       else if (!isFloatType(t.dtype)) this.nonFloatElements += elems;
       bytes += b;
-      const kind = t.stored?.type ?? t.dtype;
+      const kind = t.stored?.type ?? (slot !== undefined ? quant?.storedAs?.(n, t, slot) : undefined) ?? t.dtype;
       this.bytesByDtype[kind] = (this.bytesByDtype[kind] ?? 0) + b;
     };
     n.inputs.forEach((name, i) => name && visit(this.graph.initializers.get(name), i));

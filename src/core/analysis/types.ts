@@ -74,6 +74,20 @@ export interface AnalysisDetails {
   /** Elements of non-float initializers (shape tensors, indices): not parameters either. */
   nonFloatInitializerElements: number;
   weightBytesByDtype: Record<string, number>;
+  /**
+   * Initializers stored twice (equal, or a transpose: torch's tied lm_head): each pair's copy is
+   * counted once in `totals.params` (= uniqueParams); `totals.weightBytes` stays what is stored.
+   * Absent when there is none.
+   */
+  tiedWeights?: {
+    pairs: { kept: string; copy: string; relation: 'equal' | 'transpose'; elements: number; bytes: number }[];
+    storedParams: number;
+    uniqueParams: number;
+    storedBytes: number;
+    uniqueBytes: number;
+    /** Tensors considered (size and shape), sampled (a same-shaped partner exists), compared in full. */
+    search: { candidates: number; sampled: number; fullChecks: number };
+  };
   /** Dims bound by the caller, and the symbols that remain free. */
   boundDims: Record<string, number>;
   freeDims: string[];

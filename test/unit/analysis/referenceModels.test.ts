@@ -15,7 +15,11 @@ interface Ref {
   file: string;
   dims: Record<string, number>;
   params_onnx: number;
+  /** params_onnx with exact duplicates (equal or transposed initializers, numpy's full check) counted once. */
+  params_unique?: number;
   params_torch: number;
+  /** Decoders exported with their KV cache: what the ONNX LLM recogniser must find. */
+  llm?: Record<string, number>;
   macs: number;
   outputs: number[][];
 }
@@ -36,9 +40,14 @@ describe('analysis vs torch reference models (scripts/export-reference-models.py
   for (const [name, ref] of Object.entries(refs.models)) {
     it(`${name}: params, MACs (0.5%), outputs, everything costed`, async function () {
       this.timeout(120000);
-      const a = analyzeModel(await loadModel(path.join(dir, ref.file)), { dims: ref.dims });
+      const m = await loadModel(path.join(dir, ref.file));
+      const a = analyzeModel(m, { dims: ref.dims });
       assert.deepEqual(a.notCosted, [], 'not costed');
-      assert.equal(a.totals.params, ref.params_onnx, 'params');
+      assert.equal(a.totals.params, ref.params_unique ?? ref.params_onnx, 'params (tied copies once)');
+      if (ref.llm) {
+        assert.ok(m.llm, 'recognised as an LLM');
+        assert.deepEqual(Object.fromEntries(Object.keys(ref.llm).map((k) => [k, (m.llm as unknown as Record<string, unknown>)[k]])), ref.llm, 'LlmInfo');
+      }
       assert.equal(typeof a.totals.macs, 'number', `MACs symbolic: ${a.totals.macs}`);
       const rel = Math.abs((a.totals.macs as number) - ref.macs) / ref.macs;
       assert.ok(rel <= 0.005, `MACs ${a.totals.macs} vs torch ${ref.macs} (${(100 * rel).toFixed(3)}%)`);

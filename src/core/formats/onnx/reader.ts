@@ -8,6 +8,7 @@ import { ModelError } from '../../errors';
 import type { Attribute, Graph, Model, Node, ValueInfo } from '../../ir/graph';
 import type { LazyTensor, TensorSource } from '../../ir/tensor';
 import { byteSize } from '../../ir/dtype';
+import { recogniseOnnxLlm } from './onnxLlm';
 import { onnx } from './schema/onnx';
 import { dtypeFromOnnx } from '../../ir/onnxDtypes';
 import { FileWindow } from './fileWindow';
@@ -98,6 +99,8 @@ class OnnxWalker {
     const producer = [extra.producerName, extra.producerVersion].filter(Boolean).join(' ') || undefined;
     const model: Model = { format: 'onnx', file: this.file, graph, opsets, producer, metadata, warnings: this.warnings.list() };
     setExtra(model, extra);
+    const llm = recogniseOnnxLlm(model);
+    if (llm) model.llm = llm;
     return model;
   }
 

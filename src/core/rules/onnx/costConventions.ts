@@ -18,7 +18,14 @@
  *   LSTM                      seq * batch * dirs * 4H * (I + H)
  *   GRU                       seq * batch * dirs * 3H * (I + H)
  *   RNN                       seq * batch * dirs * H * (I + H)
- *   com.microsoft.Attention   B*S*3*D*hidden + 2 * B*heads*S*S_total*head_size
+ *   attention (ONNX Attention-23, com.microsoft Attention / MultiHeadAttention / GroupQueryAttention)
+ *                             B * Hq * S * T * (E + Ev): QK^T and A·V over the total sequence
+ *                             T = past + new (causal mask not exploited); com.microsoft Attention
+ *                             adds its fused QKV projection B*S*D_in*(2D + Dv)
+ *   MatMulNBits               M * N * K (as the float MatMul it stands for: block dequantization not
+ *                             counted); params N * K, bytes as stored (packed blocks, scales, zero points)
+ *   QLinear* / QGemm / QOrderedMatMul / FusedMatMul / FusedConv / NhwcConv
+ *                             the float op's MACs (quantization changes bytes, not the arithmetic)
  *   If                        the branch taken when the condition is known, else the larger branch
  *   Loop / Scan               body * trip count (unknown trip count: one iteration, with a warning)
  *   everything else           0
@@ -65,8 +72,10 @@
  *   TensorScatter 0 (data movement); Swish 5; Multinomial sample_size·classes per batch row
  *   Gradient                                    not costed (a backward pass the op does not describe)
  *   GridSample 8; RoiAlign 8 * sampling_ratio^2; Det 2 * n^3/3 per matrix
- *   com.microsoft: Gelu 5, BiasGelu 6, FastGelu 8, SkipLayerNormalization 1 + 5 + affine terms,
- *   RotaryEmbedding 3, RMSNormalization 4
+ *   com.microsoft: Gelu 5, BiasGelu 6, FastGelu 8 (+1 with bias), QuickGelu 6, SkipLayerNormalization
+ *   1 + 5 + affine terms, Simplified/RMS norms 3 + 1 per affine term (+1 skip), RotaryEmbedding 3 per
+ *   rotated element, attention softmax 5 per score, GatherBlockQuantized 1-2 (dequantization),
+ *   FusedConv's activation as the op of that name, QLinear* the float op's FLOPs
  *   data movement (Reshape Transpose Concat Slice Gather Pad Expand Tile Cast Shape Identity Dropout
  *   Squeeze Unsqueeze Split Constant ...)      0
  *   any node whose outputs are all known at analysis time (shape arithmetic on Shape outputs and
@@ -102,6 +111,10 @@ export const LSTM_ELEMWISE_PER_H = 26;
 export const GRU_ELEMWISE_PER_H = 19;
 export const RNN_ELEMWISE_PER_H = 3;
 export const QUANT_FLOPS = 2;
+/** Rotary embedding: 2 multiplies + 1 add per rotated element. */
+export const ROTARY_FLOPS = 3;
+/** RMS normalisation statistics: square, sum, scale by 1/rms (the mean-free part of NORM_STAT_FLOPS). */
+export const RMS_STAT_FLOPS = 3;
 
 /**
  * Optimizer steps (ai.onnx.preview.training), per element of each optimized tensor X:

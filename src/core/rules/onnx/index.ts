@@ -10,7 +10,7 @@ import { REDUCE_RULES } from './reduce';
 import { RESIZE_RULES } from './resize';
 import { RNN_RULES } from './rnn';
 import { SHAPE_RULES } from './shapeOps';
-import { MICROSOFT_RULES } from './microsoft';
+import { MICROSOFT_IN_ONNX_DOMAIN } from './microsoft';
 import { LOSS_RULES } from './loss';
 import { SEQUENCE_RULES } from './sequence';
 import { SIGNAL_RULES } from './signal';
@@ -38,6 +38,5 @@ export const ONNX_RULES: RuleTable = {
   ...UNIQUE_RULES,
   ...IMAGE_RULES,
   // onnxruntime registers these fused ops in the ONNX domain.
-  SimplifiedLayerNormalization: MICROSOFT_RULES.SimplifiedLayerNormalization,
-  SkipSimplifiedLayerNormalization: MICROSOFT_RULES.SkipSimplifiedLayerNormalization,
+  ...MICROSOFT_IN_ONNX_DOMAIN,
 };

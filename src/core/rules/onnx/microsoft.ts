@@ -1,97 +1,106 @@
 import { dimAdd, dimMul, type Dim } from '../../ir/dim';
-import { attrInt } from '../../ir/graph';
-import { RuleError, type OpRule, type RuleTable } from '../types';
-import { NORM_STAT_FLOPS, SOFTMAX_FLOPS } from './costConventions';
+import { attrInt, attrString } from '../../ir/graph';
+import { RuleError, type OpRule, type RuleContext, type RuleTable } from '../types';
+import { channelsLast } from './adapt';
+import { NORM_STAT_FLOPS, RMS_STAT_FLOPS, UNARY_FLOPS } from './costConventions';
+import { CONV_RULES } from './convPool';
 import { matmulShape } from './matmul';
-import { broadcast, has, input, numel, perElement, sameShapeRule } from './util';
+import { MS_ATTENTION_RULES } from './msAttention';
+import { MS_QUANT_RULES } from './msQuant';
+import { broadcast, has, input, normAxis, numel, perElement, sameShapeRule } from './util';
 
 /**
- * onnxruntime contrib ops (domain com.microsoft) that optimised transformer exports use. Attention's
- * MACs are its QKV projection plus the two attention matmuls, as the manifest counts unfused graphs.
+ * onnxruntime contrib ops (domain com.microsoft) that transformer and LLM exports use, as
+ * onnxruntime's docs/ContribOperators.md specifies them: attention (msAttention.ts), quantized ops
+ * (msQuant.ts), and here the fused norms, activations and matmul/conv variants of its optimizer.
  */
-const attention: OpRule = {
-  shape: (ctx) => {
-    const x = input(ctx, 0);
-    const w = input(ctx, 1);
-    const sizes = ctx.node.attrs.qkv_hidden_sizes;
-    const outH: Dim = sizes?.kind === 'ints' ? sizes.value[2] : dimThird(w.shape[1]);
-    return { outputs: [{ dtype: x.dtype, shape: [x.shape[0], x.shape[1], outH] }] };
-  },
-  cost: (ctx, outs) => {
-    const x = input(ctx, 0);
-    const w = input(ctx, 1);
-    const [b, s, hin] = x.shape;
-    const h = outs[0].shape![2];
-    const proj = dimMul(dimMul(dimMul(b, s), hin), w.shape[1]);
-    const heads = attrInt(ctx.node, 'num_heads', 1);
-    const scores = dimMul(dimMul(dimMul(b, s), s), heads);
-    const attn = dimMul(2, dimMul(dimMul(dimMul(b, s), s), h));
-    const macs = dimAdd(proj, attn);
-    return { macs, flops: dimAdd(dimMul(2, macs), dimMul(SOFTMAX_FLOPS, scores)) };
-  },
-};
 
-function dimThird(d: Dim): Dim {
-  if (typeof d === 'number') {
-    if (d % 3) throw new RuleError(`Attention weight width ${d} is not divisible by 3`);
-    return d / 3;
-  }
-  throw new RuleError('symbolic Attention weight width');
+/** FusedMatMul: alpha * op(A) x op(B); transBatch moves the leading axis behind the batch dims. */
+function fusedOperand(s: readonly Dim[], trans: boolean, transBatch: boolean): Dim[] {
+  let x = [...s];
+  if (transBatch && x.length > 2) x = [...x.slice(1, -1), x[0], x[x.length - 1]];
+  if (trans && x.length >= 2) x = [...x.slice(0, -2), x[x.length - 1], x[x.length - 2]];
+  return x;
 }
 
-const multiHeadAttention: OpRule = {
-  shape: (ctx) => {
-    const q = input(ctx, 0);
-    const v = ctx.inputs[2]?.shape;
-    if (q.shape.length !== 3 || !v || v.length !== 3) throw new RuleError('only unpacked rank-3 query/key/value are supported');
-    return { outputs: [{ dtype: q.dtype, shape: [q.shape[0], q.shape[1], v[2]] }] };
-  },
-  cost: (ctx) => {
-    const q = input(ctx, 0);
-    const k = input(ctx, 1);
-    const v = input(ctx, 2);
-    const heads = attrInt(ctx.node, 'num_heads', 1);
-    const bsl = dimMul(dimMul(q.shape[0], q.shape[1]), k.shape[1]);
-    const macs = dimAdd(dimMul(bsl, q.shape[2]), dimMul(bsl, v.shape[2]));
-    return { macs, flops: dimAdd(dimMul(2, macs), dimMul(SOFTMAX_FLOPS, dimMul(bsl, heads))) };
-  },
-};
+function fusedOperands(ctx: RuleContext) {
+  const a = fusedOperand(input(ctx, 0).shape, attrInt(ctx.node, 'transA', 0) === 1, attrInt(ctx.node, 'transBatchA', 0) === 1);
+  const b = fusedOperand(input(ctx, 1).shape, attrInt(ctx.node, 'transB', 0) === 1, attrInt(ctx.node, 'transBatchB', 0) === 1);
+  return matmulShape(a, b);
+}
 
 const fusedMatMul: OpRule = {
-  shape: (ctx) => {
-    const t = (s: Dim[], on: boolean) => (on && s.length >= 2 ? [...s.slice(0, -2), s[s.length - 1], s[s.length - 2]] : s);
-    const a = t(input(ctx, 0).shape, attrInt(ctx.node, 'transA', 0) === 1);
-    const b = t(input(ctx, 1).shape, attrInt(ctx.node, 'transB', 0) === 1);
-    return { outputs: [{ dtype: input(ctx, 0).dtype, shape: matmulShape(a, b).shape }] };
-  },
+  shape: (ctx) => ({ outputs: [{ dtype: input(ctx, 0).dtype, shape: fusedOperands(ctx).shape }] }),
   cost: (ctx, outs) => {
-    const a = input(ctx, 0).shape;
-    const k = attrInt(ctx.node, 'transA', 0) === 1 ? a[a.length - 2] : a[a.length - 1];
-    const macs = dimMul(numel(outs[0].shape!), k);
-    return { macs, flops: dimMul(2, macs) };
+    const macs = dimMul(numel(outs[0].shape!), fusedOperands(ctx).k);
+    // alpha != 1 scales every output element.
+    const alpha = ctx.node.attrs.alpha?.kind === 'float' && ctx.node.attrs.alpha.value !== 1 ? numel(outs[0].shape!) : 0;
+    return { macs, flops: dimAdd(dimMul(2, macs), alpha) };
   },
 };
 
-const skipLayerNorm: OpRule = {
-  shape: (ctx) => {
-    const x = input(ctx, 0);
-    const outputs = [{ dtype: x.dtype, shape: x.shape }];
-    const stat = [...x.shape.slice(0, -1), 1];
-    if (ctx.node.outputs.length > 1) outputs.push({ dtype: 'float32', shape: stat }, { dtype: 'float32', shape: stat });
-    if (ctx.node.outputs.length > 3) outputs.push({ dtype: x.dtype, shape: x.shape });
-    return { outputs };
-  },
-  cost: (ctx, outs) => perElement(outs, 1 + NORM_STAT_FLOPS + 1 + (has(ctx, 3) ? 1 : 0) + (has(ctx, 4) ? 1 : 0)),
-};
+/** FLOPs per element of a fused activation, by its ONNX op name (FusedConv's `activation`). */
+function activationFlops(ctx: RuleContext): number {
+  const act = attrString(ctx.node, 'activation', '');
+  if (act === '' || act === 'Identity') return 0;
+  const f = UNARY_FLOPS[act];
+  if (f === undefined) throw new RuleError(`${ctx.node.opType} activation "${act}" is not one this rule knows`);
+  return f;
+}
 
+/** Conv + bias + optional residual Z + activation, one kernel. */
+function fusedConv(zSlot: number): OpRule {
+  const conv = CONV_RULES.Conv;
+  return {
+    shape: (ctx) => {
+      activationFlops(ctx);
+      return conv.shape(ctx);
+    },
+    cost: (ctx, outs) => {
+      const c = conv.cost(ctx, outs);
+      const out = numel(outs[0].shape!);
+      return { macs: c.macs, flops: dimAdd(dimAdd(c.flops, dimMul(activationFlops(ctx), out)), has(ctx, zSlot) ? out : 0) };
+    },
+  };
+}
+
+/**
+ * LayerNorm family over the last axes. `affine`: input slots of gamma/beta (and bias) that add one
+ * FLOP each when present; `skip`: the residual input added first; `rms`: no mean (RMSNorm).
+ * Outputs: Y, then mean, inv_std_var (float32 statistics, [..., 1]; the RMS ones have no mean),
+ * then input_skip_bias_sum for the Skip variants.
+ */
+function layerNormRule(o: { rms: boolean; skip: boolean; affine: number[] }): OpRule {
+  const stat = o.rms ? RMS_STAT_FLOPS : NORM_STAT_FLOPS;
+  return {
+    shape: (ctx) => {
+      const x = input(ctx, 0);
+      if (o.skip) {
+        const s = input(ctx, 1);
+        broadcast([x.shape, s.shape]);
+      }
+      const axis = o.skip ? x.shape.length - 1 : normAxis(attrInt(ctx.node, 'axis', -1), x.shape.length);
+      const statShape = x.shape.map((d, i) => (i < axis ? d : 1));
+      const outputs = [{ dtype: x.dtype, shape: x.shape }];
+      const stats = o.skip ? 2 : o.rms ? 1 : 2;
+      for (let i = 1; i < ctx.node.outputs.length; i++) outputs.push(i <= stats ? { dtype: 'float32', shape: statShape } : { dtype: x.dtype, shape: x.shape });
+      return { outputs };
+    },
+    cost: (ctx, outs) => perElement(outs, (o.skip ? 1 : 0) + stat + o.affine.filter((i) => has(ctx, i)).length),
+  };
+}
+
+/** EmbedLayerNormalization (BERT): word + position (+ segment) embeddings, LayerNorm, mask index. */
 const embedLayerNorm: OpRule = {
   shape: (ctx) => {
     const ids = input(ctx, 0);
     const word = input(ctx, 2);
+    if (ids.shape.length !== 2 || word.shape.length !== 2) throw new RuleError('EmbedLayerNormalization expects input_ids [batch, sequence] and word_embedding [vocab, hidden]');
     const shape = [...ids.shape, word.shape[1]];
     return { outputs: [{ dtype: word.dtype, shape }, { dtype: 'int32', shape: [ids.shape[0]] }, { dtype: word.dtype, shape }] };
   },
-  cost: (_ctx, outs) => perElement(outs, 2 + NORM_STAT_FLOPS + 2),
+  // Sum of 2 or 3 embeddings, then LayerNorm with gamma and beta.
+  cost: (ctx, outs) => perElement(outs, (has(ctx, 4) ? 2 : 1) + NORM_STAT_FLOPS + 2),
 };
 
 const biasAdd: OpRule = {
@@ -99,37 +108,45 @@ const biasAdd: OpRule = {
   cost: (ctx, outs) => perElement(outs, ctx.node.inputs.length - 1),
 };
 
-/** 4-bit (or n-bit) weight-only quantised MatMul of LLM exports: A [..., K] x B (packed [N, blocks, blob]). */
-const matMulNBits: OpRule = {
-  shape: (ctx) => {
-    const a = input(ctx, 0);
-    const n = attrInt(ctx.node, 'N');
-    if (n === undefined) throw new RuleError('MatMulNBits without N');
-    return { outputs: [{ dtype: a.dtype, shape: [...a.shape.slice(0, -1), n] }] };
-  },
-  cost: (ctx, outs) => {
-    const k = attrInt(ctx.node, 'K');
-    if (k === undefined) throw new RuleError('MatMulNBits without K');
-    const out = numel(outs[0].shape!);
-    const macs = dimMul(out, k);
-    return { macs, flops: dimAdd(dimMul(2, macs), has(ctx, 5) ? out : 0) };
-  },
-};
+/** An activation with an optional bias input added first (FastGelu's bias, BiasGelu's B). */
+function biasedActivation(flops: number, biasSlot: number, biasRequired: boolean): OpRule {
+  return {
+    shape: (ctx) => {
+      const x = input(ctx, 0);
+      if (biasRequired && !has(ctx, biasSlot)) throw new RuleError(`${ctx.node.opType} needs its bias input`);
+      const shape = has(ctx, biasSlot) ? broadcast([x.shape, input(ctx, biasSlot).shape]) : x.shape;
+      return { outputs: [{ dtype: x.dtype, shape }] };
+    },
+    cost: (ctx, outs) => perElement(outs, flops + (has(ctx, biasSlot) ? 1 : 0)),
+  };
+}
+
+const simplifiedLayerNorm = layerNormRule({ rms: true, skip: false, affine: [1] });
+const skipSimplifiedLayerNorm = layerNormRule({ rms: true, skip: true, affine: [2, 3] });
 
 export const MICROSOFT_RULES: RuleTable = {
-  MatMulNBits: matMulNBits,
-  RotaryEmbedding: sameShapeRule(3),
-  Attention: attention,
-  MultiHeadAttention: multiHeadAttention,
+  ...MS_ATTENTION_RULES,
+  ...MS_QUANT_RULES,
   FusedMatMul: fusedMatMul,
-  Gelu: sameShapeRule(5),
-  BiasGelu: sameShapeRule(6),
-  FastGelu: sameShapeRule(8),
-  QuickGelu: sameShapeRule(5),
-  SkipLayerNormalization: skipLayerNorm,
-  SkipSimplifiedLayerNormalization: skipLayerNorm,
-  SimplifiedLayerNormalization: sameShapeRule(NORM_STAT_FLOPS),
-  LayerNormalization: sameShapeRule(NORM_STAT_FLOPS + 2),
+  FusedConv: fusedConv(3),
+  NhwcConv: channelsLast(CONV_RULES.Conv, 0),
+  NhwcFusedConv: channelsLast(fusedConv(3), 0),
+  Gelu: sameShapeRule(UNARY_FLOPS.Gelu),
+  // BiasGelu = Gelu(A + B) (erf form); FastGelu = tanh approximation (8) with an optional bias.
+  BiasGelu: biasedActivation(UNARY_FLOPS.Gelu, 1, true),
+  FastGelu: biasedActivation(8, 1, false),
+  // x * sigmoid(alpha * x): the sigmoid, the alpha and the product.
+  QuickGelu: sameShapeRule(UNARY_FLOPS.Sigmoid + 2),
+  SkipLayerNormalization: layerNormRule({ rms: false, skip: true, affine: [2, 3, 4] }),
+  SkipSimplifiedLayerNormalization: skipSimplifiedLayerNorm,
+  SimplifiedLayerNormalization: simplifiedLayerNorm,
+  LayerNormalization: layerNormRule({ rms: false, skip: false, affine: [1, 2] }),
   EmbedLayerNormalization: embedLayerNorm,
   BiasAdd: biasAdd,
+};
+
+/** onnxruntime registers these in the ONNX domain too. */
+export const MICROSOFT_IN_ONNX_DOMAIN: RuleTable = {
+  SimplifiedLayerNormalization: simplifiedLayerNorm,
+  SkipSimplifiedLayerNormalization: skipSimplifiedLayerNorm,
 };
