@@ -194,7 +194,7 @@ function hintList(hints: WeightOnlyHint[], plan: MemoryPlan, format: Analysis['f
       return h('div', { class: 'llm-hint', attrs: { 'data-hint': x.id } },
         h('div', {}, h('span', { class: 'badge', text: '⚡' }), ' ', h('b', { text: x.title }), `: −${bytes(-x.deltaBytes)} (${percent(-x.deltaBytes, plan.totalBytes)}), ${fitText}`),
         h('div', { class: 'muted', text: `${x.layers} layers, ${human(x.params)} params: weights ${bytes(x.weightBytesBefore)} → ${bytes(x.weightBytesAfter)}` }),
-        h('div', { class: 'llm-na', text: `Not applicable to ${formatName(format)}: ${x.notApplicable}` }));
+        h('div', { class: 'llm-na', text: x.notApplicable ? `Not applicable to ${formatName(format)}: ${x.notApplicable}` : `Applied by the ${x.appliedBy} hint on the graph's layers (its own layout: per-channel scales)` }));
     }));
 }
 

@@ -37,7 +37,9 @@ export interface WeightOnlyHint {
   /** The plan's largest context at the budget before and after (null without a budget). */
   largestContextBefore: number | null;
   /** Why ModelLens cannot apply it to this file (the read-only formats): shown in the hint itself. */
-  notApplicable: string;
+  notApplicable?: string;
+  /** When it can: the pass that does it (ONNX int8: the quantize-int8 hint on the graph's layers). */
+  appliedBy?: string;
 }
 
 const LINEAR_OPS = new Set(['MatMul', 'FusedMatMul', 'Gemm', 'MatMulNBits', 'MoE']);
@@ -56,8 +58,14 @@ const NOT_APPLICABLE: Partial<Record<Analysis['format'], string>> = {
   'hf-config': 'a config.json holds no weights to rewrite: quantize the checkpoint with its own tools (e.g. llama.cpp quantize, AutoGPTQ)',
   safetensors: 'ModelLens does not rewrite safetensors checkpoints yet: quantize them with their own tools (e.g. llama.cpp quantize, AutoGPTQ)',
   gguf: 'ModelLens does not rewrite GGUF files: use llama.cpp quantize',
-  onnx: 'the ONNX weight-only passes (MatMulNBits) are not part of ModelLens yet',
+  onnx: 'ModelLens has no int4 pass for ONNX (MatMulNBits) yet',
 };
+
+/** ONNX int8 is the quantize-int8 pass (per-channel scales, DequantizeLinear): a few bytes below Q8_0. */
+function applicability(format: Analysis['format'], type: WeightOnlyType): Pick<WeightOnlyHint, 'notApplicable' | 'appliedBy'> {
+  if (format === 'onnx' && type === 'q8_0') return { appliedBy: 'quantize-int8' };
+  return { notApplicable: NOT_APPLICABLE[format] ?? `ModelLens cannot rewrite ${format} files` };
+}
 
 /** Whether a layer is a weight matmul of a block's feed-forward part (dense MLP, experts, router). */
 export function isMlpLayer(l: Pick<LayerAnalysis, 'type' | 'scope' | 'name'>): boolean {
@@ -107,7 +115,7 @@ export function weightOnlyHints(full: Analysis, opts: PlanOptions): WeightOnlyHi
       deltaBytes: after.totalBytes - before.totalBytes,
       plan: after,
       largestContextBefore: before.largestContext,
-      notApplicable: NOT_APPLICABLE[full.format] ?? `ModelLens cannot rewrite ${full.format} files`,
+      ...applicability(full.format, w.type),
     });
   }
   return out;

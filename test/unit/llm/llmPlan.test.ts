@@ -62,7 +62,15 @@ describe('LLM re-planning without re-analysis (the editor\'s slider and budget)'
     // 93 GB of bf16 weights do not fit 48 GiB; with int4 experts (~25 GB) they do, with context to spare.
     assert.equal(mlp4.largestContextBefore, 0);
     assert.ok(mlp4.plan.fits && mlp4.plan.largestContext! > 4096, JSON.stringify(mlp4.plan));
-    assert.match(mlp4.notApplicable, /config\.json holds no weights/);
+    assert.match(mlp4.notApplicable ?? '', /config\.json holds no weights/);
+    assert.equal(mlp4.appliedBy, undefined);
+    // Each format says its own reason; ONNX int8 is the quantize-int8 pass, ONNX int4 has none.
+    const as = (format: typeof full.format) => weightOnlyHints({ ...full, format }, opts);
+    assert.match(as('gguf')[0].notApplicable ?? '', /llama\.cpp quantize/);
+    assert.match(as('safetensors')[0].notApplicable ?? '', /does not rewrite safetensors/);
+    const onnx = as('onnx');
+    assert.deepEqual(onnx.map((h) => h.appliedBy ?? null), [null, 'quantize-int8', null, 'quantize-int8']);
+    assert.match(onnx[0].notApplicable ?? '', /no int4 pass for ONNX/);
     // All linear layers save more than the MLPs alone.
     assert.ok(hints[2].deltaBytes < mlp4.deltaBytes);
     // The hint's plan is the plan of a model whose MLP weights are Q4_0: the same as the full plan at
