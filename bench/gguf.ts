@@ -1,6 +1,7 @@
 // `npm run bench:gguf` (and part of `npm run bench`): a 70B GGUF — Llama-2-70B's shapes and metadata in
-// llama.cpp naming, a Q4_K_M-style mix, the 32,000-entry tokenizer arrays, tensor data a hole (~39 GB
-// apparent, under 2 MB on disk) — opened and analysed in a fresh process; prints wall time and peak RSS.
+// llama.cpp naming, a Q4_K_M-style mix, the 32,000-entry tokenizer arrays, tensor data a hole (41 GB
+// apparent, under 1 MB on disk) — opened with loadModel and analysed (graph + LLM numbers + memory plan)
+// in a fresh process; prints wall time and peak RSS.
 // Under load these are noise-prone: they are printed, never asserted.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -18,16 +19,18 @@ if (process.argv[2] === '--child') {
   const file = process.argv[3];
   const t0 = process.hrtime.bigint();
   void (async () => {
-    const { readGgufAsHf } = await import('../src/core/formats/gguf');
+    const { loadModel } = await import('../src/core/formats');
+    const { analyzeModel } = await import('../src/core/analysis/analyze');
     const tOpen0 = process.hrtime.bigint();
-    const { gguf, hf } = readGgufAsHf(file);
+    const model = await loadModel(file);
     const t1 = process.hrtime.bigint();
+    const a = analyzeModel(model, { dims: { batch: 1, sequence: 128 }, llm: { context: 4096, memoryBudget: 48 * 2 ** 30, bandwidth: { bytesPerSecond: 1008e9 } } });
+    const t2 = process.hrtime.bigint();
     const ms = (x: bigint) => Number(x) / 1e6;
-    let params = 0;
-    for (const t of hf.tensors) params += t.dims.reduce((a, b) => a * b, 1);
     console.log(JSON.stringify({
-      importMs: ms(tOpen0 - t0), openMs: ms(t1 - tOpen0), maxRssMB: process.resourceUsage().maxRSS / 1024,
-      tensors: gguf.tensors.size, headerBytes: gguf.shards[0].headerBytes, params, bytesByType: Object.fromEntries(hf.storedBytesByType),
+      importMs: ms(tOpen0 - t0), openMs: ms(t1 - tOpen0), analyzeMs: ms(t2 - t1), maxRssMB: process.resourceUsage().maxRSS / 1024,
+      tensors: model.graph.initializers.size, nodes: model.graph.nodes.length, params: a.totals.params, bytesByType: a.details.weightBytesByDtype,
+      kvPerToken: a.llm!.kvCacheBytesPerToken, decodeMacs: a.llm!.decode!.macsPerToken, largestContext: a.llm!.plan.largestContext, warnings: a.details.warnings.length,
     }));
   })();
 } else {
@@ -46,10 +49,11 @@ if (process.argv[2] === '--child') {
     }
     const j = JSON.parse(r.stdout.trim().split('\n').pop()!);
     const gb = (n: number) => `${(n / 1e9).toFixed(2)} GB`;
-    console.log(`Llama-2-70B shapes, Q4_K_M-style GGUF (${gb(apparent)} apparent, header ${(j.headerBytes / 2 ** 20).toFixed(2)} MiB), ${j.tensors} tensors`);
-    console.log(`  open (header + metadata + tensor infos) and map to HF names: ${j.openMs.toFixed(0)} ms (module import ${j.importMs.toFixed(0)} ms before it; process wall ${wall.toFixed(0)} ms)`);
+    console.log(`Llama-2-70B shapes, Q4_K_M-style GGUF (${gb(apparent)} apparent), ${j.tensors} tensors, ${j.nodes} nodes`);
+    console.log(`  open (header, metadata, tensor infos → HF names → decoder graph): ${j.openMs.toFixed(0)} ms; analyse (graph + LLM + plan): ${j.analyzeMs.toFixed(0)} ms; total ${(j.openMs + j.analyzeMs).toFixed(0)} ms (module import ${j.importMs.toFixed(0)} ms before it; process wall ${wall.toFixed(0)} ms)`);
     console.log(`  peak RSS of the process: ${j.maxRssMB.toFixed(0)} MB`);
-    console.log(`  params ${j.params.toLocaleString('en-US')}; bytes by type: ${Object.entries(j.bytesByType as Record<string, number>).map(([t, b]) => `${t} ${gb(b)}`).join(', ')}`);
+    console.log(`  params ${j.params.toLocaleString('en-US')}; weight bytes: ${Object.entries(j.bytesByType as Record<string, number>).map(([t, b]) => `${t} ${gb(b)}`).join(', ')}`);
+    console.log(`  KV ${j.kvPerToken.toLocaleString('en-US')} B/token, decode ${j.decodeMacs.toLocaleString('en-US')} MACs/token at 4096, largest context in 48 GiB: ${j.largestContext}, warnings ${j.warnings}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

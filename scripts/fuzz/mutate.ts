@@ -5,8 +5,8 @@ import { deflateSync, zipSync } from 'fflate';
 import protobuf from 'protobufjs/minimal';
 import { onnx } from '../../src/core/formats/onnx/schema/onnx';
 import { mulberry32 } from '../../src/core/runtime/prng';
-import { mutateLlm } from './mutateLlm';
 import { mutateGguf } from './gguf';
+import { mutateLlm } from './mutateLlm';
 
 // The fuzzer must be able to *write* graphs nested deeper than protoc's default limit (the reader's own
 // depth limit is what is under test).
@@ -457,7 +457,7 @@ export function makeCase(seed: number, id: number, opts: MutateOptions = {}): Fu
   const r = rngFor(seed, id);
   // Every eighth case is a Hugging Face checkpoint; the others are the cases they were before it existed.
   if (id % 8 === 5) return mutateLlm(r, id);
-  // Every eighth case is a GGUF file; the others are the cases they were before it existed.
+  // And every eighth (another residue) a GGUF file.
   if (id % 8 === 1) return mutateGguf(r, id);
   const fam = r();
   if (fam < 0.45) return mutateOnnx(r, id);

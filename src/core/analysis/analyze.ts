@@ -68,7 +68,7 @@ function analyzeGraph(model: Model, opts: AnalyzeOptions): Analysis {
   for (const k of Object.keys(dims)) if (!allInputSymbols.has(k)) env.warnings.add(`dim "${k}" is not a symbol of any graph input (inputs use: ${[...allInputSymbols].join(', ') || 'none'})`);
 
   // ONNX initializers only: Keras shares layers by weight name, and the LLM readers know their ties.
-  const tied = !(opts.tiedWeights ?? model.format === 'onnx') ? undefined : findTiedWeights(parameterTensors(run.nodes.map((r) => r.node), graph));
+  const tied = !(opts.tiedWeights ?? model.format === 'onnx') ? undefined : tiedWeightsOf(graph, run.nodes.map((r) => r.node));
   const weights = new WeightLedger(graph, new Set(tied?.pairs.map((p) => graph.initializers.get(p.copy)!)));
   for (const p of tied?.pairs ?? []) env.warnings.add(`"${p.copy}" is ${p.relation === 'transpose' ? 'a transposed copy' : 'a copy'} of "${p.kept}" (${p.elements.toLocaleString('en-US')} parameters): counted once`);
   const layers: LayerAnalysis[] = [];
@@ -144,6 +144,22 @@ function analyzeGraph(model: Model, opts: AnalyzeOptions): Analysis {
 }
 
 /** Float initializers in the order their first consumers run (the tied-weight search keeps the earlier). */
+/**
+ * The tied-weight search reads weight bytes; its answer depends on the initializers only, so an LLM's
+ * second analysis (one token) or a re-analysis at other dims reuses it. Keyed by the initializer map
+ * and its tensors, so a rewrite that replaces a tensor searches again.
+ */
+const tiedCache = new WeakMap<Map<string, LazyTensor>, { tensors: LazyTensor[]; result: ReturnType<typeof findTiedWeights> }>();
+
+function tiedWeightsOf(graph: Graph, nodes: readonly Node[]): ReturnType<typeof findTiedWeights> {
+  const tensors = parameterTensors(nodes, graph);
+  const hit = tiedCache.get(graph.initializers);
+  if (hit && hit.tensors.length === tensors.length && hit.tensors.every((t, i) => t === tensors[i])) return hit.result;
+  const result = findTiedWeights(tensors);
+  tiedCache.set(graph.initializers, { tensors, result });
+  return result;
+}
+
 function parameterTensors(nodes: readonly Node[], graph: Graph): LazyTensor[] {
   const out: LazyTensor[] = [];
   const seen = new Set<LazyTensor>();

@@ -6,8 +6,9 @@ import { readOnnxFile } from './onnx/reader';
 import { readKerasArchive, readKerasH5, readKerasJsonFile } from './keras';
 import { readHfModel } from './hf/reader';
 import { looksLikeSafetensors } from './safetensors/header';
+import { readGgufModel } from './gguf/model';
 
-export type DetectedFormat = 'onnx' | 'keras-json' | 'keras-zip' | 'keras-h5' | 'safetensors' | 'safetensors-index' | 'hf-config' | 'hf-folder' | 'unknown';
+export type DetectedFormat = 'onnx' | 'keras-json' | 'keras-zip' | 'keras-h5' | 'safetensors' | 'safetensors-index' | 'hf-config' | 'hf-folder' | 'gguf' | 'unknown';
 
 /** Sniffs the first bytes: formats are recognised by content, not by file name. */
 export async function detectFormat(file: string): Promise<DetectedFormat> {
@@ -34,6 +35,8 @@ export async function detectFormat(file: string): Promise<DetectedFormat> {
     throw new ModelError(`cannot read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'io');
   }
   if (head.length === 0) throw new ModelError('empty file');
+  // GGUF: the magic, whatever the name (a big-endian or v1 file gets the GGUF reader's message).
+  if (head.subarray(0, 4).toString('latin1') === 'GGUF') return 'gguf';
   // safetensors: 8-byte header length, then '{'. By name too, so a hostile header length gets the safetensors error.
   if (base.endsWith('.safetensors') || looksLikeSafetensors(head, size)) return 'safetensors';
   if (head[0] === 0x50 && head[1] === 0x4b) return 'keras-zip';
@@ -81,8 +84,10 @@ export async function loadModel(file: string): Promise<Model> {
     case 'hf-config':
     case 'hf-folder':
       return readHfModel(file);
+    case 'gguf':
+      return readGgufModel(file);
     case 'unknown':
-      throw new ModelError('not a model file ModelLens can read (expected ONNX protobuf, Keras JSON, .keras zip, .h5, safetensors or a Hugging Face config.json)');
+      throw new ModelError('not a model file ModelLens can read (expected ONNX protobuf, Keras JSON, .keras zip, .h5, safetensors or a Hugging Face config.json or GGUF)');
     default:
       throw new ModelError(`${fmt} models are not supported yet`, 'unsupported');
   }

@@ -85,10 +85,15 @@ export function llamaFamily(c: Cfg, name: string, q: Quant = 'Q4_K_M', o: { laye
     { key: 'llama.rope.dimension_count', type: 'uint32', value: hd },
     { key: 'llama.attention.head_count', type: 'uint32', value: heads },
     { key: 'llama.attention.head_count_kv', type: 'uint32', value: kvh },
-    { key: 'llama.attention.layer_norm_rms_epsilon', type: 'float32', value: num(c, 'rms_norm_eps') },
+    { key: 'llama.attention.layer_norm_rms_epsilon', type: 'float32', value: (c.rms_norm_eps as number | undefined) ?? 1e-5 },
     { key: 'llama.rope.freq_base', type: 'float32', value: (c.rope_theta as number | undefined) ?? 10000 },
     { key: 'general.file_type', type: 'uint32', value: q === 'F16' ? 1 : q === 'Q8_0' ? 7 : 15 },
   ];
+  // LlamaModel.set_gguf_parameters: a head_dim override becomes key_length / value_length.
+  if (c.head_dim !== undefined) {
+    kv.push({ key: 'llama.attention.key_length', type: 'uint32', value: hd });
+    kv.push({ key: 'llama.attention.value_length', type: 'uint32', value: hd });
+  }
   if (E) {
     kv.push({ key: 'llama.expert_count', type: 'uint32', value: E });
     kv.push({ key: 'llama.expert_used_count', type: 'uint32', value: num(c, 'num_experts_per_tok') });

@@ -66,7 +66,7 @@ describe('ONNX LLM recogniser (Model.llm from an export)', () => {
     assert.equal(llm.kvCache!.past.length, 2 * c.n_layer);
     assert.equal(llm.kvCache!.present[1], 'present.0.value');
     const { kvCache: _kv, ...rest } = llm;
-    assert.deepEqual(rest, { architecture: c.model_type, layers: c.n_layer, hiddenSize: c.n_embd, heads: c.n_head, kvHeads: c.n_head, headDim: c.n_embd / c.n_head, vocab: c.vocab_size, maxContext: c.n_positions, source: 'onnx' });
+    assert.deepEqual(rest, { architecture: c.model_type, layers: c.n_layer, hiddenSize: c.n_embd, heads: c.n_head, kvHeads: c.n_head, headDim: c.n_embd / c.n_head, vocab: c.vocab_size, maxContext: c.n_positions, dims: { batch: 'batch', sequence: 'sequence', past: 'past_sequence_length' }, source: 'onnx' });
   });
 
   it('GPT-2 as onnxruntime\'s converter writes it: com.microsoft Attention with stacked past_N / present_N [2, batch, heads, seq, head]', () => {
@@ -88,6 +88,7 @@ describe('ONNX LLM recogniser (Model.llm from an export)', () => {
       { architecture: 'gpt2', layers: c.n_layer, hiddenSize: c.n_embd, heads: c.n_head, kvHeads: c.n_head, headDim: c.n_embd / c.n_head, vocab: c.vocab_size, maxContext: c.n_positions },
     );
     assert.deepEqual(llm.kvCache, { past: ins.map((i) => i.name), present: outs.map((o) => o.name) });
+    assert.deepEqual(llm.dims, { batch: 'batch', sequence: 'seq_len', past: 'past_seq_len', total: 'total_seq_len' }, 'token dims from input_ids, the stacked cache and the mask');
   });
 
   it('Mistral-7B onnxruntime-genai export: GroupQueryAttention attributes give heads, KV heads and the sliding window — as config.json', () => {
@@ -122,12 +123,22 @@ describe('ONNX LLM recogniser (Model.llm from an export)', () => {
     assert.deepEqual(m.llm, {
       architecture: 'llama', layers: L, hiddenSize: D, heads: H, kvHeads: KV, headDim: E, vocab: V, source: 'onnx',
       kvCache: { past: ins.map((i) => i.name), present: outs.map((o) => o.name) },
+      dims: { batch: 'batch', sequence: 'sequence', past: 'past_sequence_length' },
     });
     // The whole export analysed: logical int4 parameters (embedding, projections) + the norm, no scales;
     // every output's shape as onnxruntime produces it for a decode step of 3 tokens after 4 cached ones.
     const a = analyzeModel(m, { dims: { batch: 1, sequence: 3, past_sequence_length: 4 } });
     assert.deepEqual(a.notCosted, []);
     assert.equal(a.totals.params, V * D + L * D * (H + 2 * KV) * E + D);
+    // The LLM numbers of the export, from the same analysis as a config.json's (README convention): K and V
+    // of every layer at fp16; per token every weight matmul once; at context C, QKᵀ and A·V over C keys.
+    assert.ok(a.llm, 'the export gets the LLM numbers');
+    assert.equal(a.llm.kvCacheBytesPerToken, L * 2 * KV * E * 2);
+    assert.equal(a.llm.linearMacsPerToken, L * D * (H + 2 * KV) * E);
+    assert.ok(a.llm.decode, "a decoder has a decode step");
+    assert.equal(a.llm.decode.context, 4096);
+    assert.equal(a.llm.decode.macsPerToken, L * D * (H + 2 * KV) * E + L * 2 * H * E * 4096);
+    assert.equal(a.llm.prefill.tokens, 3);
     const sess = await ort.InferenceSession.create(file, { logSeverityLevel: 3 });
     try {
       const feeds: Record<string, import('onnxruntime-node').Tensor> = {

@@ -73,6 +73,29 @@ const ATTENTION = new Set(['GroupQueryAttention', 'MultiHeadAttention', 'Attenti
 const RMS = new Set(['SimplifiedLayerNormalization', 'SkipSimplifiedLayerNormalization', 'RMSNormalization']);
 
 const num = (d: Dim | undefined): number | undefined => (typeof d === 'number' ? d : undefined);
+/** A dim that is one bare symbol ("batch_size", "past_sequence_length"), as exports name their token dims. */
+const sym = (d: Dim | undefined): string | undefined => (d !== undefined && typeof d !== 'number' && d.symbols().length === 1 && d.text === d.symbols()[0] ? d.text : undefined);
+
+/**
+ * The export's names for batch, new tokens, past and total length, so the LLM analysis can bind the
+ * graph to one token with no past: input_ids [batch, sequence], the cache [batch, kv_heads, past, head]
+ * and the attention mask [batch, total] (total = past + sequence when the export names it apart).
+ */
+function tokenDims(g: Graph, pastShape: readonly Dim[] | undefined): LlmInfo['dims'] | undefined {
+  const ids = g.inputs.find((i) => i.name === 'input_ids') ?? g.inputs.find((i) => /ids$/.test(i.name) && i.shape?.length === 2);
+  const batch = sym(ids?.shape?.[0]);
+  const sequence = sym(ids?.shape?.[1]);
+  if (!batch || !sequence) return undefined;
+  const past = sym(pastShape?.[2]);
+  const mask = g.inputs.find((i) => /^(attention_)?mask$/.test(i.name) && i.shape?.length === 2);
+  const total = sym(mask?.shape?.[1]);
+  return {
+    batch,
+    sequence,
+    ...(past && past !== sequence && past !== batch ? { past } : {}),
+    ...(total && total !== sequence && total !== past && total !== batch ? { total } : {}),
+  };
+}
 
 /** Token embedding: [vocab, hidden] (logical) from a Gather / GatherBlockQuantized fed by a graph input. */
 function embedding(g: Graph): { vocab: number; hidden: number } | undefined {
@@ -161,6 +184,7 @@ export function recogniseOnnxLlm(model: Model): LlmInfo | undefined {
   const maxContext = positions ?? folder.maxContext ?? rotaryTable(g);
   const positive = (x: number) => Number.isInteger(x) && x > 0;
   if (![layers, emb.hidden, qHeads, kvHeads, headDim, vocab].every(positive) || qHeads % kvHeads !== 0) return undefined;
+  const dims = tokenDims(g, pastShape);
   const order = (m: Map<number, Map<string, string>>) => [...m.keys()].sort((a, b) => a - b).flatMap((k) => ['key', 'value'].flatMap((kind) => m.get(k)?.get(kind) ?? []));
   return {
     architecture,
@@ -173,6 +197,7 @@ export function recogniseOnnxLlm(model: Model): LlmInfo | undefined {
     ...(maxContext !== undefined ? { maxContext } : {}),
     ...(attention ? { attention } : {}),
     ...(past.size || present.size ? { kvCache: { past: order(past), present: order(present) } } : {}),
+    ...(dims ? { dims } : {}),
     source: 'onnx',
   };
 }
