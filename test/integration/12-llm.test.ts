@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { config as ggufConfig, gpt2 as ggufGpt2 } from '../unit/gguf/checkpoints';
+import { writeGguf } from '../unit/gguf/ggufWriter';
 import { hfTensors } from '../unit/llm/checkpoints';
 import { writeSafetensors } from '../unit/llm/safetensorsWriter';
 import { activeCustomTab, api, closeAll, lensTitles, sample, waitFor, workspaceDir } from './helpers';
@@ -77,5 +79,27 @@ suite('Language models: config.json lenses and checkpoint graphs', () => {
     const titles = (await lenses(cfgUri)).map((l) => l.title);
     assert.match(titles[0], /^ModelLens · gpt2 · 124\.4M params · /);
     assert.ok(titles.some((t) => /^12 × block: attention 2\.4M · MLP 4\.7M/.test(t)), JSON.stringify(titles));
+  });
+
+  test('a GGUF file opens in the same editor: parameters exact, bytes by ggml type, stored type per tensor', async () => {
+    const dir = scratch();
+    mkdirSync(dir, { recursive: true });
+    // GPT-2 as llama.cpp's convert writes it, Q8_0 matrices (header real, data sparse).
+    const cp = ggufGpt2(ggufConfig('gpt2'), 'Q8_0');
+    const file = path.join(dir, 'gpt2-q8_0.gguf');
+    writeGguf(file, cp.kv, cp.tensors);
+    const uri = vscode.Uri.file(file);
+    const ml = await api();
+    await vscode.commands.executeCommand('vscode.openWith', uri, 'modellens.llm');
+    const res = await waitFor('the analysis', () => ml.store.latest(uri));
+    assert.ok(res.ok, res.ok ? '' : res.error.message);
+    assert.equal(res.analysis.format, 'gguf');
+    assert.equal(res.analysis.llm?.params.total, 124_439_808);
+    assert.ok((res.analysis.details.weightBytesByDtype.Q8_0 ?? 0) > 0, JSON.stringify(res.analysis.details.weightBytesByDtype));
+    const wte = res.analysis.layers.flatMap((l) => l.inputs).find((t) => t.name === 'wte.weight');
+    assert.equal(wte?.stored, 'Q8_0');
+    // Q8_0: 34 bytes per 32 weights.
+    assert.equal(wte?.bytes, (50257 * 768 / 32) * 34);
+    assert.equal(ml.graphViews(uri).length, 1);
   });
 });
