@@ -3,10 +3,14 @@
 //   - desktop VS Code (`code --extensionDevelopmentPath`) when `code` is on PATH;
 //   - otherwise code-server (installed by scripts/e2e/setup.sh into .vscode-e2e/) on 127.0.0.1, with
 //     the URL printed; Ctrl+C stops it.
-// Samples are copied from ../shared/models when it is beside the project (into $TMPDIR/modellens-samples);
-// nothing else is read from ../shared.
+// The workspace is .start/samples inside this checkout (git-ignored), emptied and copied afresh from
+// ../shared/models on every start, so edits from an earlier session never show up; nothing else is read
+// from ../shared. Its .vscode/settings.json turns auto-save off (VS Code for the web, code-server, saves
+// after a delay by default: an Apply would rewrite the sample on disk a second later).
 //
-//   node scripts/start.mjs [--folder DIR] [--code-server]
+//   node scripts/start.mjs [--folder DIR] [--code-server] [--prepare-only]
+//     --folder DIR     open DIR instead (left as it is: not emptied, no settings written)
+//     --prepare-only   refresh the sample workspace, print its path and exit (no build, no VS Code)
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,23 +18,35 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT, makeSampleWorkspace, startCodeServer } from './e2e/harness.mjs';
 
-const { values } = parseArgs({ options: { folder: { type: 'string' }, 'code-server': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { folder: { type: 'string' }, 'code-server': { type: 'boolean', default: false }, 'prepare-only': { type: 'boolean', default: false } } });
 const SAMPLES = [
   'onnx/squeezenet1_0.onnx', 'onnx/mobilenet_v3_small.onnx', 'onnx/tiny_bert_dynamic.onnx', 'onnx/lstm_classifier.onnx',
   'keras/k2_advml_autoencoder_seq.json', 'keras/k3_advml_weather_bilstm.json', 'keras/tfjs_k2_tensorspace_vgg16.json',
   'keras/tfjs_k2_tensorspace_resnet50.json', 'keras/k3_advml_peoplenet_kerascv_backbone.json',
 ];
 
+/** Settings of the sample workspace (they win over user settings): nothing is saved behind the user's back. */
+export const START_WORKSPACE_SETTINGS = { 'files.autoSave': 'off' };
+
+/** Empties `dir` and copies the samples into it afresh, with the workspace settings. Returns the copies. */
+function refreshSampleWorkspace(dir) {
+  fs.rmSync(dir, { recursive: true, force: true });
+  const copied = makeSampleWorkspace(dir, SAMPLES);
+  fs.mkdirSync(path.join(dir, '.vscode'), { recursive: true });
+  fs.writeFileSync(path.join(dir, '.vscode', 'settings.json'), `${JSON.stringify(START_WORKSPACE_SETTINGS, null, 2)}\n`);
+  return copied;
+}
+
+const folder = path.resolve(values.folder ?? path.join(ROOT, '.start', 'samples'));
+if (!values.folder) {
+  const copied = refreshSampleWorkspace(folder);
+  console.log(`start: workspace ${folder} (${copied.length} sample models copied afresh from ../shared/models; auto-save off)`);
+  if (copied.length === 0) console.log('start: ../shared/models is not beside the project; open your own .onnx / Keras JSON files there.');
+}
+if (values['prepare-only']) process.exit(0);
+
 const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs'), '--dev'], { cwd: ROOT, stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
-
-const folder = path.resolve(values.folder ?? path.join(os.tmpdir(), 'modellens-samples'));
-if (!values.folder) {
-  const copied = makeSampleWorkspace(folder, SAMPLES.filter((s) => !fs.existsSync(path.join(folder, path.basename(s)))));
-  const n = fs.readdirSync(folder).length;
-  console.log(`start: workspace ${folder} (${n} files${copied.length ? `, ${copied.length} copied from ../shared/models` : ''})`);
-  if (n === 0) console.log('start: ../shared/models is not beside the project; open your own .onnx / Keras JSON files there.');
-}
 
 const hasCode = !values['code-server'] && spawnSync('sh', ['-c', 'command -v code'], { encoding: 'utf8' }).status === 0;
 if (hasCode) {
@@ -39,13 +55,17 @@ if (hasCode) {
   p.unref();
 } else {
   if (!fs.existsSync(path.join(ROOT, '.vscode-e2e', 'node_modules', 'code-server')) && !process.env.VSCODE_E2E_HOME) {
-    console.log('start: `code` is not installed; setting up code-server in .vscode-e2e/ (once, ~1.5 min)');
+    console.log('start: `code` is not installed; setting up code-server in .vscode-e2e/ (once: ~2–3 min on 2 cores, plus chromium\'s apt install if absent)');
     const s = spawnSync('bash', [path.join(ROOT, 'scripts/e2e/setup.sh')], { stdio: 'inherit' });
     if (s.status !== 0) process.exit(s.status ?? 1);
   }
-  const server = await startCodeServer({ quiet: true });
+  // User settings too: the workbench reads them before the folder's, and a file opened from outside the
+  // folder gets no workspace settings.
+  const server = await startCodeServer({ quiet: true, settings: START_WORKSPACE_SETTINGS });
   const url = server.workbenchUrl(folder, [['extensionDevelopmentPath', server.remoteUri(ROOT)], ['skipWelcome', 'true']]);
-  console.log(`\nModelLens is running in VS Code (code-server 4.100.3) — open this URL in a browser:\n\n  ${url}\n\nCtrl+C stops the server.`);
+  console.log(`\nModelLens is running in VS Code (code-server 4.100.3) — open this URL in a browser:\n\n  ${url}\n\n` +
+    `It listens on ${server.authority} only. From another machine, forward the port over SSH and open the same URL there:\n\n` +
+    `  ssh -N -L ${server.port}:127.0.0.1:${server.port} ${os.userInfo().username}@${os.hostname()}\n\nCtrl+C stops the server.`);
   let stopping = false;
   const stop = async () => {
     stopping = true;

@@ -3,6 +3,8 @@
 #   * python3-onnx: the ONNX checker / reference loader used as an oracle by the writer tests;
 #   * python3-torch + python3-torchvision: export the reference architectures (resnet, vit, densenet, a
 #     GPT-2 style decoder, ...) that the analysis is checked against (scripts/export-reference-models.py);
+#   * python3-h5py: writes the hostile HDF5 files h5wasm cannot (external dataset storage, virtual datasets)
+#     for the security tests (test/unit/security/);
 #   * libonnx-testdata: ONNX's backend conformance models with reference outputs
 #     (/usr/share/libonnx-testdata/data), checked by test/unit/analysis/conformance.test.ts;
 #   * chromium, code-server & co. for the webview, integration and UI suites come from scripts/e2e/setup.sh.
@@ -15,7 +17,7 @@ T0=$(date +%s)
 log() { printf '[test-deps +%ss] %s\n' "$(( $(date +%s) - T0 ))" "$*"; }
 
 missing=()
-for p in python3-onnx python3-torch python3-torchvision libonnx-testdata; do
+for p in python3-onnx python3-torch python3-torchvision libonnx-testdata python3-h5py; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -33,7 +35,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
 fi
 [ -f /usr/share/libonnx-testdata/data/node/test_abs/model.onnx ] || { echo "[test-deps] ERROR: libonnx-testdata is installed but /usr/share/libonnx-testdata/data is incomplete" >&2; exit 1; }
-/usr/bin/python3 -c 'import onnx, torch, torchvision' || { echo "[test-deps] ERROR: /usr/bin/python3 cannot import onnx, torch, torchvision" >&2; exit 1; }
+/usr/bin/python3 -c 'import onnx, torch, torchvision, h5py' || { echo "[test-deps] ERROR: /usr/bin/python3 cannot import onnx, torch, torchvision, h5py" >&2; exit 1; }
 
 stamp="$(sha256sum "$ROOT/scripts/export-reference-models.py" | cut -c1-16)"
 if [ -f "$REF/reference.json" ] && [ "$(cat "$REF/.stamp" 2>/dev/null)" = "$stamp" ]; then

@@ -15,15 +15,16 @@ import { indexMeasured, layerTime, msText, type MeasuredIndex } from './model/me
 import { heatScale, METRIC_LABEL, metricText, metricValue } from './model/metrics';
 import type { OpFamily } from './model/opFamily';
 import { reportCsv, reportJson, reportMarkdown } from './model/report';
-import { groupDetails, layerDetails, type StatsState } from './panels/details';
+import { groupDetails, hintCard, layerDetails, type StatsState } from './panels/details';
 import { legend } from './panels/legend';
 import { measureButton, type MeasureButton } from './panels/measureButton';
 import { summaryPanel } from './panels/summary';
 import { llmSection, type LlmControls } from './llm/llmSection';
 import { weightTensorsSection } from './llm/tensors';
+import { ToolbarOverflow } from './panels/toolbarOverflow';
 import {
   HEAT_METRICS, PROTOCOL_VERSION, parseHostMessage, parseViewState,
-  type ExportFormat, type HeatMetric, type HintView, type HostToWebview, type MeasuredTimes, type ViewState, type WebviewToHost,
+  type ExportFormat, type HeatMetric, type HintView, type HostToWebview, type MeasuredTimes, type NodeDetailsView, type ViewState, type WebviewToHost,
 } from './protocol';
 
 type AnalysisMsg = Extract<HostToWebview, { type: 'analysis' }>;
@@ -50,7 +51,7 @@ export class App {
   private readonly llmControls: LlmControls = {};
   private motifs: Motif[] = [];
   private hints: HintView[] = [];
-  private attributes: Record<string, Record<string, string>> = {};
+  private details: Record<string, NodeDetailsView> = {};
   private title = '';
   private hierarchy: Hierarchy | undefined;
   private open = new Set<string>();
@@ -61,6 +62,8 @@ export class App {
   private focusedHint: string | undefined;
   private matches: string[] = [];
   private matchIndex = -1;
+  private lastQuery = '';
+  private overflow?: ToolbarOverflow;
   private stats = new Map<string, StatsState>();
   /** The last benchmark's per-node times, mapped onto this analysis (the "measured time" heat). */
   private measured: MeasuredIndex | undefined;
@@ -127,8 +130,8 @@ export class App {
         e.preventDefault();
         this.runSearch(search.value, true, e.shiftKey ? -1 : 1);
       } else if (e.key === 'Escape') {
-        search.value = '';
-        this.runSearch('', false);
+        e.preventDefault();
+        this.clearSearch();
         this.renderer.svg.focus();
       }
       e.stopPropagation();
@@ -157,14 +160,17 @@ export class App {
     };
     const title = h('div', { class: 'title' });
     const searchCount = h('span', { class: 'search-count muted' });
+    const collapse = btn('Collapse', 'Collapse all groups', () => this.collapseAll());
+    const expand = btn('Expand', 'Expand all groups', () => this.expandAll());
+    const fitBtn = btn('Fit', 'Fit the graph (f): whole when readable, else its start at a readable zoom (scroll for the rest)', () => this.fitView());
     const toolbar = h('header', { class: 'toolbar' },
       title,
       h('div', { class: 'search-box' }, search, searchCount),
       metric, measure.el, shapes, aux, motifs,
       h('div', { class: 'spacer' }),
-      btn('Collapse', 'Collapse all groups', () => this.collapseAll()),
-      btn('Expand', 'Expand all groups', () => this.expandAll()),
-      btn('Fit', 'Fit the graph (f)', () => this.renderer.fit()));
+      collapse, expand, fitBtn);
+    // One row at any width: what does not fit goes into a "⋯" menu, the rarely used first.
+    this.overflow = new ToolbarOverflow(toolbar, [aux, motifs, shapes, collapse, expand, fitBtn, measure.el]);
     const graphPane = h('div', { class: 'graph-pane' });
     const legendHost = h('div', { class: 'legend-host' });
     const status = h('div', { class: 'status muted', attrs: { id: 'status' } });
@@ -270,7 +276,7 @@ export class App {
     this.analysis = m.analysis;
     this.motifs = m.motifs ?? findMotifs(m.analysis);
     this.hints = m.hints ?? [];
-    this.attributes = m.attributes ?? {};
+    this.details = m.details ?? {};
     this.title = m.title ?? (m.analysis.file.split(/[\\/]/).pop() ?? '');
     this.stats.clear();
     this.setMeasured(m.measured, 'load');
@@ -343,6 +349,7 @@ export class App {
     const measured = this.measured;
     const hintCount = new Map<string, number>();
     for (const x of this.hints) {
+      if (x.modelWide) continue; // shown once, in the summary
       const r = vg.rep.get(x.layerIds[0]);
       if (r) hintCount.set(r, (hintCount.get(r) ?? 0) + 1);
     }
@@ -401,7 +408,8 @@ export class App {
     };
     const nodes: SceneNode[] = vg.nodes.map((v) => {
       const val = values.get(v.id);
-      const heat = metric === 'none' ? undefined : val === undefined ? null : scale.t(val);
+      // Zero cost (a Relu's MACs, a Reshape's params) is no cost: neutral, not the cheapest real layer's colour.
+      const heat = metric === 'none' ? undefined : val === undefined || !(val > 0) ? null : scale.t(val);
       const metricStr = metric !== 'none' && val !== undefined ? metricText(metric, val) : undefined;
       if (v.kind === 'group') {
         const g = v.group!;
@@ -411,7 +419,7 @@ export class App {
         const width = Math.min(320, Math.max(200, Math.max(this.textWidth(title, true) + 80, this.textWidth(sub, false) + 24)));
         return {
           id: v.id, kind: 'group', title: fit(title, true, width - 80), subtitle: fitEnd(sub, width - 20),
-          metric: undefined, family: g.family, heat, width, height: 44, repeat: g.repeat?.count, hints: hintCount.get(v.id) ?? 0,
+          metric: undefined, family: g.family, heat, width, height: 44, repeat: g.repeat, hints: hintCount.get(v.id) ?? 0,
           notCosted: false, tooltip: `${g.label}: ${sub}${metricStr ? ` · ${metricStr}` : ''}\nDouble-click to expand`,
         };
       }
@@ -442,7 +450,32 @@ export class App {
     }));
     const motifs = this.els.motifs.checked ? this.sceneMotifs(vg) : [];
     void a;
-    return { nodes, edges, motifs };
+    return { nodes, edges, motifs, frames: this.sceneFrames(vg) };
+  }
+
+  /** Expanded groups whose members are drawn: each gets a frame with its name and a collapse control. */
+  private sceneFrames(vg: VisibleGraph): NonNullable<Scene['frames']> {
+    const h = this.hierarchy;
+    if (!h) return [];
+    const out: NonNullable<Scene['frames']> = [];
+    for (const id of this.open) {
+      const g = h.groups.get(id);
+      if (!g) continue;
+      let depth = 0;
+      let visible = true;
+      for (let p = g.parent; p !== null; p = h.groups.get(p)?.parent ?? null) {
+        depth++;
+        if (!this.open.has(p)) visible = false;
+      }
+      if (!visible) continue;
+      const nodes = new Set<string>();
+      for (const m of g.members) {
+        const r = vg.rep.get(m);
+        if (r && r !== id) nodes.add(r);
+      }
+      if (nodes.size) out.push({ id, label: g.label, nodes: [...nodes], depth });
+    }
+    return out.sort((x, y) => x.depth - y.depth);
   }
 
   private heatRange: { min: number; max: number } | undefined;
@@ -519,7 +552,7 @@ export class App {
     tt = this.lap(final ? 'draw' : 'quickDraw', tt);
     this.afterDraw(final);
     this.lap(final ? 'panels' : 'quickPanels', tt);
-    if (view === true) this.renderer.fit();
+    if (view === true) this.fitView();
     else if (view === 'restore') this.initialView(layout);
     this.renderer.viewport.applyNow();
     if (!final) this.userMoved = false;
@@ -547,6 +580,15 @@ export class App {
   private initialView(layout: LayoutResult): void {
     const t = this.restoreTransform;
     if (t) return this.renderer.viewport.set(t);
+    this.fitReadable(layout);
+  }
+
+  /** Fit (button, f, Expand all): the whole graph when that stays readable, else its start, readable. */
+  private fitView(): void {
+    if (this.renderer.layout) this.fitReadable(this.renderer.layout);
+  }
+
+  private fitReadable(layout: LayoutResult): void {
     const { w, h: hh } = this.renderer.viewport.size();
     const k = Math.min((w - 48) / Math.max(1, layout.width), (hh - 48) / Math.max(1, layout.height));
     if (k >= 0.45) return this.renderer.fit();
@@ -611,17 +653,6 @@ export class App {
     clear(side);
     const a = this.analysis;
     if (!a || !this.model) return;
-    if (this.state.panel !== 'details') {
-      const llm = llmSection(a, this.llmControls);
-      if (llm) side.appendChild(llm);
-      side.appendChild(summaryPanel(a, this.motifs, {
-        reveal: (id) => this.reveal(id),
-        export: (f) => void this.export(f),
-        showMotif: (k) => this.showMotif(k),
-      }));
-      return;
-    }
-    const id = this.selected;
     const acts = {
       reveal: (x: string) => this.reveal(x),
       openSource: (x: string) => this.post({ type: 'openSource', id: x }),
@@ -629,6 +660,22 @@ export class App {
       applyHint: (x: string) => this.post({ type: 'applyHint', hintId: x }),
       toggleGroup: (x: string) => this.toggleGroup(x),
     };
+    if (this.state.panel !== 'details') {
+      // A model-wide hint (INT8, clustering) is about the model: one card here, not one per layer.
+      const modelHints = this.hints.filter((x) => x.modelWide).map((x) => hintCard(x, a, acts, x.id === this.focusedHint));
+      // Repeated blocks as the graph draws them (collapse.ts), so the summary and the badges agree.
+      const reps = [...(this.hierarchy?.groups.values() ?? [])].filter((g) => g.repeat && g.repeat.count > 1);
+      const repeated = { blocks: reps.length, sets: reps.filter((g) => g.repeat!.index === 0).length };
+      const llm = llmSection(a, this.llmControls);
+      if (llm) side.appendChild(llm);
+      side.appendChild(summaryPanel(a, this.motifs, {
+        reveal: (id) => this.reveal(id),
+        export: (f) => void this.export(f),
+        showMotif: (k) => this.showMotif(k),
+      }, modelHints, repeated));
+      return;
+    }
+    const id = this.selected;
     if (id === undefined) {
       side.appendChild(h('div', { class: 'empty muted', text: 'Select a node to see its details. Arrow keys move, Enter selects, / searches, f fits.' }));
       return;
@@ -654,9 +701,10 @@ export class App {
     const l = n.layer;
     const byLayer = new Map(a.layers.map((x) => [x.id, x]));
     side.appendChild(layerDetails(a, l, {
-      attributes: this.attributes[l.id],
+      // Own keys only: ids come from the file ("__proto__" must not read the prototype).
+      details: Object.hasOwn(this.details, l.id) ? this.details[l.id] : undefined,
       motifs: this.motifs.filter((m) => m.anchor === l.id || m.layers.includes(l.id)),
-      hints: this.hints.filter((x) => x.layerIds.includes(l.id)),
+      hints: this.hints.filter((x) => !x.modelWide && x.layerIds.includes(l.id)),
       stats: this.stats.get(l.id),
       producer: (t) => byLayer.get(a.details.producers[t] ?? ''),
       consumers: (t) => this.model!.edges.filter((e) => e.tensor.name === t && e.from === l.id).map((e) => byLayer.get(e.to)).filter((x): x is LayerAnalysis => !!x),
@@ -766,6 +814,9 @@ export class App {
     this.state.search = q;
     this.saveSoon();
     const query = q.trim().toLowerCase();
+    // A new query starts again from its first match.
+    if (query !== this.lastQuery) this.matchIndex = -1;
+    this.lastQuery = query;
     if (!query || !this.analysis) {
       this.matches = [];
       this.matchIndex = -1;
@@ -782,9 +833,20 @@ export class App {
     this.applySearchHighlight();
   }
 
+  /** Esc in the search box: the text, the highlight and the position in the matches all go. */
+  private clearSearch(): void {
+    const box = this.els.search;
+    box.value = '';
+    // The component keeps its own inner <input>; make sure it shows the empty value too.
+    const inner = (box as unknown as { shadowRoot?: ShadowRoot | null }).shadowRoot?.querySelector('input');
+    if (inner) inner.value = '';
+    this.runSearch('', false);
+  }
+
   private applySearchHighlight(): void {
     if (!this.matches.length) {
       this.renderer.setMatches(this.state.search?.trim() ? new Set() : null);
+      this.renderer.setCurrentMatch(undefined);
       return;
     }
     const reps = new Set<string>();
@@ -793,6 +855,9 @@ export class App {
       if (r) reps.add(r);
     }
     this.renderer.setMatches(reps);
+    // The match Enter moved to, drawn apart from the others (VS Code's find: current vs other matches).
+    const cur = this.matchIndex >= 0 ? this.matches[this.matchIndex] : undefined;
+    this.renderer.setCurrentMatch(cur !== undefined ? this.visible?.rep.get(cur) : undefined);
   }
 
   // ---- keyboard -------------------------------------------------------------------------------------
@@ -808,7 +873,7 @@ export class App {
         this.els.search.focus();
         return;
       case 'f':
-        this.renderer.fit();
+        this.fitView();
         return;
       case '+':
       case '=':

@@ -38,6 +38,8 @@ export interface HintView {
   /** Relative reconstruction/output error where measured. */
   error?: number;
   detail?: string;
+  /** A pass over the whole model (INT8, clustering): shown once in the summary, not on each layer. */
+  modelWide?: boolean;
 }
 
 /** One weight tensor's statistics (src/core/tensor/stats.ts); non-finite weights are reported as an error instead. */
@@ -111,6 +113,47 @@ export interface PreviewView {
   measureDisabled?: string;
 }
 
+/** A tensor as the details panel shows it (an initializer, or a tensor-valued attribute). */
+export interface TensorView {
+  name: string;
+  dtype: string;
+  shape: number[];
+  /** Storage bytes (null: no fixed size, e.g. strings). */
+  bytes: number | null;
+  /** Where the values are: "in the model file at byte 1234", "external file w.bin at byte 0", "inline". */
+  storage: string;
+  /** The first values, as text (e.g. "[1, 2, 3, …]"), and how many there are of all. */
+  values?: string;
+  valuesShown?: number;
+  /** Why no values are shown (absent weights, an unreadable file, a type without a decoder). */
+  valuesNote?: string;
+}
+
+/** A subgraph held by an attribute (If / Loop / Scan bodies). */
+export interface SubgraphView {
+  name: string;
+  inputs: string[];
+  outputs: string[];
+  /** Its nodes, in order: op type and name. */
+  nodes: { type: string; name: string }[];
+}
+
+export interface AttributeView {
+  name: string;
+  /** The ONNX attribute kind (int, floats, tensor, graph…) or "config" for a Keras config entry. */
+  kind: string;
+  /** The whole value as text (lists and JSON are never cut). */
+  text: string;
+  tensor?: TensorView;
+  graphs?: SubgraphView[];
+}
+
+export interface NodeDetailsView {
+  attributes: AttributeView[];
+  /** The layer's weights / initializer inputs, in input order. */
+  initializers: TensorView[];
+}
+
 export type HostToWebview =
   | {
       type: 'analysis';
@@ -119,8 +162,8 @@ export type HostToWebview =
       motifs?: Motif[];
       hints?: HintView[];
       state?: ViewState;
-      /** Layer id -> attribute name -> display text (e.g. "kernel_shape": "[3, 3]"). */
-      attributes?: Record<string, Record<string, string>>;
+      /** Layer id -> its attributes and weights as the file holds them (src/extension/nodeDetails.ts). */
+      details?: Record<string, NodeDetailsView>;
       /** Shown in the header (file name). */
       title?: string;
       /** Per-node times of a benchmark of exactly this model, when one ran (sent again after a reload). */
@@ -238,6 +281,45 @@ function analysis(x: unknown, at: string): Analysis {
   return o as unknown as Analysis;
 }
 
+function tensorView(x: unknown, at: string): void {
+  const o = obj(x, at);
+  str(o.name, `${at}.name`);
+  str(o.dtype, `${at}.dtype`);
+  arr(o.shape, `${at}.shape`).forEach((d, i) => num(d, `${at}.shape[${i}]`));
+  if (o.bytes !== null) num(o.bytes, `${at}.bytes`);
+  str(o.storage, `${at}.storage`);
+  optional(o, 'values', at, str);
+  optional(o, 'valuesShown', at, num);
+  optional(o, 'valuesNote', at, str);
+}
+
+function nodeDetails(x: unknown, at: string): void {
+  const o = obj(x, at);
+  arr(o.attributes, `${at}.attributes`).forEach((a, i) => {
+    const p = `${at}.attributes[${i}]`;
+    const ao = obj(a, p);
+    str(ao.name, `${p}.name`);
+    str(ao.kind, `${p}.kind`);
+    str(ao.text, `${p}.text`);
+    if (ao.tensor !== undefined) tensorView(ao.tensor, `${p}.tensor`);
+    if (ao.graphs !== undefined) {
+      arr(ao.graphs, `${p}.graphs`).forEach((g, j) => {
+        const q = `${p}.graphs[${j}]`;
+        const go = obj(g, q);
+        str(go.name, `${q}.name`);
+        arr(go.inputs, `${q}.inputs`).forEach((v, k) => str(v, `${q}.inputs[${k}]`));
+        arr(go.outputs, `${q}.outputs`).forEach((v, k) => str(v, `${q}.outputs[${k}]`));
+        arr(go.nodes, `${q}.nodes`).forEach((n, k) => {
+          const no = obj(n, `${q}.nodes[${k}]`);
+          str(no.type, `${q}.nodes[${k}].type`);
+          str(no.name, `${q}.nodes[${k}].name`);
+        });
+      });
+    }
+  });
+  arr(o.initializers, `${at}.initializers`).forEach((t, i) => tensorView(t, `${at}.initializers[${i}]`));
+}
+
 function motif(x: unknown, at: string): void {
   const o = obj(x, at);
   str(o.id, `${at}.id`);
@@ -267,6 +349,7 @@ function hint(x: unknown, at: string): void {
   num(o.deltaWeightBytes, `${at}.deltaWeightBytes`);
   optional(o, 'error', at, num);
   optional(o, 'detail', at, str);
+  optional(o, 'modelWide', at, bool);
 }
 
 function totals(x: unknown, at: string): void {
@@ -357,7 +440,7 @@ export function parseHostMessage(x: unknown): Parsed<HostToWebview> {
         if (o.motifs !== undefined) arr(o.motifs, `${at}.motifs`).forEach((m, i) => motif(m, `${at}.motifs[${i}]`));
         if (o.hints !== undefined) arr(o.hints, `${at}.hints`).forEach((h, i) => hint(h, `${at}.hints[${i}]`));
         if (o.state !== undefined) viewState(o.state, `${at}.state`);
-        if (o.attributes !== undefined) record(o.attributes, `${at}.attributes`, (v, p) => record(v, p, str));
+        if (o.details !== undefined) record(o.details, `${at}.details`, nodeDetails);
         optional(o, 'title', at, str);
         if (o.measured !== undefined) measuredTimes(o.measured, `${at}.measured`);
         return o as HostToWebview;

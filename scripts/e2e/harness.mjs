@@ -71,6 +71,9 @@ const DEFAULT_SETTINGS = {
   'git.enabled': false,
   'editor.codeLens': true,
   'workbench.editor.enablePreview': false,
+  // VS Code for the web saves after a delay by default: a test's edit (a pretty-printed sample, an
+  // applied hint) would reach the disk a second later, and the next test would read the edited file.
+  'files.autoSave': 'off',
 };
 
 function run(cmd, args, opts) {

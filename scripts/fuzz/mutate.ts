@@ -6,6 +6,8 @@ import protobuf from 'protobufjs/minimal';
 import { onnx } from '../../src/core/formats/onnx/schema/onnx';
 import { mulberry32 } from '../../src/core/runtime/prng';
 import { mutateGguf } from './gguf';
+import * as H from './hostile';
+import type { CaseFile } from './hostile';
 import { mutateLlm } from './mutateLlm';
 
 // The fuzzer must be able to *write* graphs nested deeper than protoc's default limit (the reader's own
@@ -17,8 +19,8 @@ export const MODELS = path.resolve(__dirname, '../../../shared/models');
 export interface FuzzCase {
   id: number;
   label: string;
-  /** Files relative to the case directory; `main` is the one analysed. */
-  files: { name: string; data: Uint8Array | string }[];
+  /** Files relative to the case directory (`../x`: beside it, outside the model's folder); `main` is the one analysed. */
+  files: CaseFile[];
   main: string;
 }
 
@@ -452,6 +454,108 @@ function mutateH5(r: Rng, id: number): FuzzCase {
   return { id, label: `h5 ${k}`, files: [{ name: 'model.h5', data }], main: 'model.h5' };
 }
 
+// ---------------------------------------------------------------- hostile classes (issue 20)
+// Sizes stay within the fuzzer's time limit on a loaded machine; test/unit/security/hostile2.test.ts
+// builds each class at the size the issue reported (100,000 layers, 200,000 subgraphs, 60 MB JSON...).
+
+const ESCAPES = ['/etc/passwd', '../outside.bin', '../../../../etc/hostname', 'sub/../../outside.bin', 'link-out.bin', 'dev-zero.bin', 'pipe.bin', 'a\u0000b.bin'];
+
+/** Inputs written from outside the readers' assumptions: scripts/fuzz/hostile.ts builds them, sized here. */
+function mutateHostile(r: Rng, id: number, opts: MutateOptions): FuzzCase {
+  const k = pick(r, ['fifo', 'dev-link', 'h5-external', 'h5-cycle', 'h5-wide', 'proto-onnx', 'proto-keras', 'inline-array', 'unknown-layers', 'subgraphs', 'if-outer', 'dim-sum', 'dim-max', 'dim-square', 'dim-long', 'forged', 'zip-lying', 'reshape-huge', 'split-huge', 'tfjs-escape', 'tiny-nodes'] as const);
+  const one = (name: string, data: Uint8Array | string, label: string = k): FuzzCase => ({ id, label: `hostile ${label}`, files: [{ name, data }], main: name });
+  switch (k) {
+    case 'fifo': {
+      const name = pick(r, ['m.onnx', 'm.json', 'm.keras', 'm.h5']);
+      return { id, label: `hostile fifo ${name}`, files: [{ name, fifo: true }], main: name };
+    }
+    case 'dev-link':
+      return { id, label: 'hostile dev-link', files: [{ name: 'm.onnx', symlink: pick(r, ['/dev/zero', '/dev/urandom', '/dev/null']) }], main: 'm.onnx' };
+    case 'h5-external': {
+      const target = pick(r, ['abs', 'rel'] as const);
+      const outside = `../outside-${id}.h5`;
+      return { id, label: `hostile h5-external ${target}`, files: [{ name: outside, h5: H.h5Canary(7.25) }, { name: 'm.h5', h5: H.h5ExternalLink(target === 'rel' ? outside : `@ABS@${outside}`) }], main: 'm.h5' };
+    }
+    case 'h5-cycle': {
+      const fan = pick(r, [1, 2, 3]);
+      return { id, label: `hostile h5-cycle fan ${fan}`, files: [{ name: 'm.h5', h5: H.h5HardLinkCycle(fan) }], main: 'm.h5' };
+    }
+    case 'h5-wide': {
+      const layers = 20 + int(r, 150);
+      return { id, label: `hostile h5-wide ${layers} layers`, files: [{ name: 'm.h5', h5: H.h5ManyDatasets(layers, 2 + int(r, 20)) }], main: 'm.h5' };
+    }
+    case 'proto-onnx': {
+      const key = pick(r, H.PROTO_KEYS);
+      return one('m.onnx', H.onnxProtoKeys(key), `proto-onnx ${key}`);
+    }
+    case 'proto-keras': {
+      const key = pick(r, H.PROTO_KEYS);
+      return one('m.json', H.kerasProtoKeys(key), `proto-keras ${key}`);
+    }
+    case 'inline-array': {
+      const n = pick(r, [20_000, 100_000, 1_000_000, opts.large ? 10_000_000 : 2_000_000]);
+      return one('m.json', H.kerasInlineArray(n), `inline-array ${n}`);
+    }
+    case 'unknown-layers': {
+      const n = pick(r, [100, 1000, 3000]);
+      return one('m.json', H.kerasUnknownChain(n), `unknown-layers ${n}`);
+    }
+    case 'subgraphs': {
+      const n = pick(r, [100, 2000, 20_000]);
+      return one('m.onnx', H.onnxManySubgraphs(n), `subgraphs ${n}`);
+    }
+    case 'if-outer': {
+      const n = pick(r, [100, 1000, 5000]);
+      return one('m.onnx', H.onnxIfReadsOuter(n), `if-outer ${n}`);
+    }
+    case 'dim-sum': {
+      const n = pick(r, [10, 500, 3000]);
+      return one('m.onnx', H.onnxDimSum(n), `dim-sum ${n}`);
+    }
+    case 'dim-max': {
+      const n = pick(r, [10, 30, 60]);
+      return one('m.onnx', H.onnxDimMaxDoubling(n), `dim-max ${n} levels`);
+    }
+    case 'dim-square': {
+      const n = pick(r, [3, 8, 14]);
+      return one('m.onnx', H.onnxDimSquare(n), `dim-square ${n} levels`);
+    }
+    case 'dim-long': {
+      const len = pick(r, [300, 100_000, opts.large ? (4 << 20) - 1 : 1 << 20]);
+      return one('m.onnx', H.onnxLongDimParam(len, pick(r, [10, 100, 300])), `dim-long ${len}`);
+    }
+    case 'forged':
+      return one('m.onnx', H.onnxForgedName());
+    case 'zip-lying':
+      return one('m.keras', H.kerasLyingMember(pick(r, [1 << 16, 1 << 22, opts.large ? 1 << 28 : 1 << 24])));
+    case 'reshape-huge':
+      return one('m.onnx', H.onnxReshapeHuge(pick(r, [1e5, 1e8, 2 ** 40])));
+    case 'split-huge':
+      return one('m.onnx', H.onnxSplitHuge(pick(r, [3, 1e8, -5])));
+    case 'tfjs-escape': {
+      const ref = pick(r, ESCAPES);
+      const manifest = [{ paths: [ref], weights: [{ name: 'd/kernel', shape: [4, 2], dtype: 'float32' }] }];
+      const topology = { class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'Dense', config: { name: 'd', units: 2, batch_input_shape: [null, 4] } }] } };
+      return {
+        id,
+        label: `hostile tfjs-escape ${JSON.stringify(ref)}`,
+        files: [
+          { name: '../outside.bin', data: new Uint8Array(32).fill(0x41) },
+          { name: 'link-out.bin', symlink: '../outside.bin' },
+          { name: 'dev-zero.bin', symlink: '/dev/zero' },
+          { name: 'pipe.bin', fifo: true },
+          { name: 'model.json', data: JSON.stringify({ format: 'layers-model', modelTopology: { model_config: topology }, weightsManifest: manifest }) },
+        ],
+        main: 'model.json',
+      };
+    }
+    default: {
+      const n = pick(r, [1000, 10_000, 50_000]);
+      return one('m.onnx', H.onnxTinyNodes(n, r() < 0.5 ? 'chain' : 'fan'), `tiny-nodes ${n}`);
+    }
+  }
+}
+
 /** The case `id` of run `seed`: the same inputs every time. */
 export function makeCase(seed: number, id: number, opts: MutateOptions = {}): FuzzCase {
   const r = rngFor(seed, id);
@@ -460,8 +564,9 @@ export function makeCase(seed: number, id: number, opts: MutateOptions = {}): Fu
   // And every eighth (another residue) a GGUF file.
   if (id % 8 === 1) return mutateGguf(r, id);
   const fam = r();
-  if (fam < 0.45) return mutateOnnx(r, id);
-  if (fam < 0.8) return mutateKerasJson(r, id, opts);
-  if (fam < 0.95) return mutateKerasZip(r, id);
-  return mutateH5(r, id);
+  if (fam < 0.4) return mutateOnnx(r, id);
+  if (fam < 0.7) return mutateKerasJson(r, id, opts);
+  if (fam < 0.83) return mutateKerasZip(r, id);
+  if (fam < 0.88) return mutateH5(r, id);
+  return mutateHostile(r, id, opts);
 }

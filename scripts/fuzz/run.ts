@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { MutateOptions } from './mutate';
 import type { CaseResult } from './worker';
-import { writeCase } from './worker';
+import { removeCase, writeCase } from './worker';
 
 export interface FuzzOptions {
   cases: number;
@@ -124,15 +124,15 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
   const cliIds = o.cliEvery ? ids.filter((id) => id % o.cliEvery! === 0) : [];
   const cliRun = async () => {
     for (const id of cliIds) {
-      let w: ReturnType<typeof writeCase>;
+      let w: Awaited<ReturnType<typeof writeCase>>;
       try {
-        w = writeCase(o.seed, id, opts, dir);
+        w = await writeCase(o.seed, id, opts, dir, 'cli');
       } catch (e) {
         crashes.push({ id, label: `case ${id}`, message: `fuzzer failed to build the case: ${String(e)}`, via: 'cli' });
         continue;
       }
       const r = await spawnCli(w.file, timeoutMs * 2);
-      rmSync(w.dir, { recursive: true, force: true });
+      removeCase(w);
       if (r.timedOut) hangs.push({ id, label: w.label, via: 'cli' });
       else {
         const lines = r.stderr.split('\n').filter((l) => l.length > 0 && !/^npm warn|ExperimentalWarning|--trace-warnings/.test(l));

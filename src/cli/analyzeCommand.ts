@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadModel } from '../core/formats';
 import { analyzeModel } from '../core/analysis/analyze';
 import type { Analysis, Count, LayerAnalysis } from '../core/analysis/types';
-import { grouped, human, humanBytes, table } from './format';
+import { grouped, human, humanBytes, table, terminalText } from './format';
 import { llmCliJson, type LlmAnalysis } from '../core/analysis/llm';
 import { isStorageType, STORAGE_TYPES, type StorageType } from '../core/analysis/llmUnits';
 import { UsageError } from './usage';
@@ -89,7 +89,7 @@ function parseTop(v: string | undefined): number | undefined {
 export async function runAnalyze(args: AnalyzeArgs): Promise<string> {
   const model = await loadModel(args.file);
   const analysis = analyzeModel(model, { dims: args.dims, llm: { context: args.context, kvDtype: args.kvDtype } });
-  return args.json ? JSON.stringify(toCliJson(analysis, args.file), null, 2) : renderText(analysis, args);
+  return args.json ? JSON.stringify(toCliJson(analysis, args.file), null, 2) : terminalText(renderText(analysis, args));
 }
 
 /** The documented --json contract: exactly these keys, in this order. */

@@ -1,4 +1,5 @@
 import type { Count } from '../core/analysis/types';
+import { printable } from '../core/formats/modelFiles';
 
 /** 73.7K, 115.6M, 4.1G: the compact form used in tables, lenses and the status bar. */
 export function human(n: Count, digits = 1): string {
@@ -27,9 +28,22 @@ export function grouped(n: Count): string {
 }
 
 /** Renders rows as a fixed-width table; `align` per column ('l' | 'r'). */
-export function table(header: string[], rows: string[][], align: ('l' | 'r')[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+export function table(header: string[], rawRows: string[][], align: ('l' | 'r')[]): string {
+  // Cells hold names from the model file: a newline or an escape sequence in one must not break the table.
+  const rows = rawRows.map((r) => r.map((c) => printable(c, 200)));
+  // A loop, not Math.max(...rows): a spread of 100,000 rows overflows the stack.
+  const widths = header.map((h) => h.length);
+  for (const r of rows) for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i], r[i].length);
   const fmt = (r: string[]) => r.map((c, i) => (align[i] === 'r' ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
   const rule = widths.map((w) => '─'.repeat(w)).join('──');
   return [fmt(header), rule, ...rows.map(fmt), rule].join('\n');
+}
+
+/**
+ * Text for the terminal: each line's control characters escaped (\xNN), so that a name from a model
+ * file (a newline, ESC[2J, an OSC title) cannot forge lines or drive the terminal. JSON output needs
+ * none: JSON.stringify escapes them.
+ */
+export function terminalText(s: string): string {
+  return s.split('\n').map((l) => printable(l, Number.POSITIVE_INFINITY)).join('\n');
 }

@@ -3,13 +3,22 @@ import { BenchArgsError, parseBenchModelArgs, runBenchModelCommand } from '../co
 import { parseAnalyzeArgs, runAnalyze } from './analyzeCommand';
 import { parsePlanArgs, runPlan } from './planCommand';
 import { parseOptimizeArgs, parseSuggestArgs, runOptimize, runSuggest } from './passCommands';
-import { USAGE, UsageError } from './usage';
+import { USAGE, UsageError, commandUsage } from './usage';
+import { printable } from '../core/formats/modelFiles';
 
 /** Runs the CLI; returns the exit status. Output goes through the given writers (tests capture them). */
 export async function main(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
   const [command, ...rest] = argv;
   let file = '';
   try {
+    // `modellens COMMAND --help`: that command's usage, exit 0 (before any option parsing).
+    if (command && (rest.includes('--help') || rest.includes('-h'))) {
+      const u = commandUsage(command);
+      if (u) {
+        out(u);
+        return 0;
+      }
+    }
     switch (command) {
       case 'analyze': {
         const args = parseAnalyzeArgs(rest);
@@ -63,12 +72,13 @@ export async function main(argv: string[], out: (s: string) => void, err: (s: st
       return 2;
     }
     if (isModelError(e)) {
-      err(`error: ${file}: ${e.message}`);
+      // The message names things from the file: control characters escaped so it stays one line.
+      err(`error: ${printable(file, 1000)}: ${printable(e.message, 2000)}`);
       return 1;
     }
     // A bug, not a bad file: still one line for the user, with the detail behind an env var.
     if (process.env.MODELLENS_DEBUG) err(String((e as Error).stack));
-    err(`error: ${file || command}: internal error: ${oneLine((e as Error)?.message ?? String(e))}`);
+    err(`error: ${printable(file || command, 1000)}: internal error: ${printable(oneLine((e as Error)?.message ?? String(e)), 2000)}`);
     return 1;
   }
 }

@@ -6,8 +6,11 @@ import { PASS_NAMES } from '../core/passes/registry';
 import type { Count } from '../core/analysis/types';
 import type { KnobName, KnobValues, Suggestion } from '../core/passes/types';
 import { parseDims } from './analyzeCommand';
-import { grouped, human, humanBytes, table } from './format';
+import { optimizeKeras } from '../core/apply/optimizeKeras';
+import { dataError, type DataError } from '../core/runtime/dataError';
+import { grouped, human, humanBytes, table, terminalText } from './format';
 import { UsageError } from './usage';
+import { maxOf } from '../core/arrays';
 
 function parse(argv: string[], options: NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>) {
   try {
@@ -51,7 +54,7 @@ export function renderSuggestions(list: Suggestion[], file: string): string {
 
 export async function runSuggest(args: SuggestArgs): Promise<string> {
   const list = await suggest(args.file, { dims: args.dims });
-  return args.json ? JSON.stringify(list, null, 2) : renderSuggestions(list, args.file);
+  return args.json ? JSON.stringify(list, null, 2) : terminalText(renderSuggestions(list, args.file));
 }
 
 export interface OptimizeArgs {
@@ -62,6 +65,10 @@ export interface OptimizeArgs {
   out: string;
   json: boolean;
   dims: Record<string, number>;
+  /** Calibration inputs folder (.npy / .pb) for the error on data; else seeded random inputs. */
+  inputs?: string;
+  /** low-rank: whiten by the calibration activations' second moment (ASVD / SVD-LLM style). */
+  activationAware?: boolean;
 }
 
 const KNOBS: KnobName[] = ['ratio', 'rank', 'bits', 'energy'];
@@ -77,6 +84,8 @@ export function parseOptimizeArgs(argv: string[]): OptimizeArgs {
     energy: { type: 'string' },
     layers: { type: 'string' },
     out: { type: 'string' },
+    inputs: { type: 'string' },
+    'activation-aware': { type: 'boolean', default: false },
   });
   if (positionals.length !== 1) throw new UsageError(`optimize takes exactly one FILE (got ${positionals.length})`);
   const file = positionals[0];
@@ -96,7 +105,7 @@ export function parseOptimizeArgs(argv: string[]): OptimizeArgs {
   }
   const layersText = values.layers as string | undefined;
   const layers = layersText === undefined ? undefined : layersText.split(',').map((s) => s.trim()).filter(Boolean);
-  return { file, pass, knobs, layers, out, json: Boolean(values.json), dims: parseDims((values.dim as string[]) ?? []) };
+  return { file, pass, knobs, layers, out, json: Boolean(values.json), dims: parseDims((values.dim as string[]) ?? []), ...(values.inputs ? { inputs: values.inputs as string } : {}), activationAware: Boolean(values['activation-aware']) };
 }
 
 /** True when both paths name the same file (also through symlinks / different spellings). */
@@ -111,7 +120,9 @@ function sameFile(a: string, b: string): boolean {
   }
 }
 
-export function renderOptimize(r: OptimizeResult, file: string): string {
+export type OptimizeReport = OptimizeResult & { dataError?: DataError; dataErrorUnavailable?: string };
+
+export function renderOptimize(r: OptimizeReport, file: string): string {
   const d = r.delta;
   const out = [
     `${r.pass} on ${file} -> ${r.outFile} (${r.layers.length} layer${r.layers.length === 1 ? '' : 's'}, ${r.seconds.toFixed(2)} s)`,
@@ -121,13 +132,34 @@ export function renderOptimize(r: OptimizeResult, file: string): string {
   ];
   if (Object.keys(r.knobs).length) out.push(`  knobs:          ${Object.entries(r.knobs).map(([k, v]) => `${k}=${v}`).join(', ')}`);
   if (r.errors.length) {
-    const worst = Math.max(...r.errors.map((e) => e.relError));
+    const worst = maxOf(r.errors.map((e) => e.relError));
     out.push(`  weight error:   worst ${(100 * worst).toFixed(2)}% over ${r.errors.length} layer(s)`);
   }
+  if (r.dataError) {
+    const d = r.dataError;
+    out.push(`  error on data:  ${d.note} (${d.samples} sample${d.samples === 1 ? '' : 's'}${d.seed !== undefined ? `, seed ${d.seed}` : ''})`);
+    for (const o of d.outputs) {
+      const top = o.top1 !== undefined ? `, top-1 agreement ${(100 * o.top1).toFixed(0)}%, top-5 ${(100 * o.top5!).toFixed(0)}% of ${o.rows} rows` : '';
+      out.push(`    ${o.name}: max |Δ| ${o.maxAbs.toPrecision(3)}, relative L2 ${(100 * o.relL2).toFixed(2)}%${top}`);
+    }
+  } else if (r.dataErrorUnavailable) out.push(`  error on data:  not measured: ${r.dataErrorUnavailable}`);
   return out.join('\n');
 }
 
 export async function runOptimize(args: OptimizeArgs): Promise<string> {
-  const r = await optimize(args.file, args.pass, args.knobs, args.layers, args.out, { dims: args.dims });
-  return args.json ? JSON.stringify(r, null, 2) : renderOptimize(r, args.file);
+  const keras = /\.(json|keras|h5|hdf5)$/i.test(args.file);
+  if (args.activationAware && (keras || args.pass !== 'low-rank')) throw new UsageError('--activation-aware applies to low-rank on ONNX models');
+  const r: OptimizeReport = keras
+    ? await optimizeKeras(args.file, args.pass, args.knobs, args.layers, args.out, { dims: args.dims })
+    : await optimize(args.file, args.pass, args.knobs, args.layers, args.out, { dims: args.dims, ...(args.activationAware ? { activationAware: { inputsDir: args.inputs } } : {}) });
+  if (!keras) {
+    // Both files through ONNX Runtime on the same inputs. A model ORT cannot run still got written: say why.
+    try {
+      r.dataError = await dataError(args.file, args.out, { dims: args.dims, inputsDir: args.inputs });
+    } catch (e) {
+      if (args.inputs) throw e;
+      r.dataErrorUnavailable = String((e as Error)?.message ?? e).split('\n')[0];
+    }
+  } else if (args.inputs) r.dataErrorUnavailable = '--inputs applies to ONNX models (Keras runs in TensorFlow.js: see bench-model)';
+  return args.json ? JSON.stringify(r, null, 2) : terminalText(renderOptimize(r, args.file));
 }

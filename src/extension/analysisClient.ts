@@ -28,12 +28,16 @@ export class AnalysisClient implements vscode.Disposable {
    * weights (an SVD of every Dense layer of a VGG takes most of a minute here), which show progress
    * and can be cancelled, so they get a limit of their own.
    */
-  constructor(workerFile: string, timeoutMs: () => number, log: (msg: string) => void, private readonly applyTimeoutMs: () => number = timeoutMs) {
+  constructor(workerFile: string, timeoutMs: () => number, private readonly log: (msg: string) => void, private readonly applyTimeoutMs: () => number = timeoutMs) {
     this.pool = new WorkerPool(workerFile, timeoutMs, log);
   }
 
   analyze(input: AnalyzeInput, token?: vscode.CancellationToken): Promise<AnalyzeResponse> {
-    return this.send({ ...input, id: this.nextId++, type: 'analyze' }, token) as Promise<AnalyzeResponse>;
+    return (this.send({ ...input, id: this.nextId++, type: 'analyze' }, token) as Promise<AnalyzeResponse>).then((res) => {
+      // The user sees the message; the reader's technical account goes to the log, once per analysis.
+      if (!res.ok) this.log(`cannot analyse ${input.file}: ${res.error.message}${res.error.detail ? ` [reader: ${res.error.detail}]` : ''}`);
+      return res;
+    });
   }
 
   weightStats(input: WeightStatsInput, token?: vscode.CancellationToken): Promise<WeightStatsResponse> {

@@ -1,16 +1,17 @@
 /**
  * "ModelLens: Benchmark Model": runs the active model on seeded random inputs in a worker thread
  * (ONNX Runtime for ONNX, TensorFlow.js for Keras JSON), with progress and cancel, and shows the
- * measured latency, memory, per-node times and the roofline estimate next to it in a Markdown report.
+ * measured latency, memory, per-node times and the roofline estimate in a report view beside it
+ * (benchReportPanel.ts: a webview, saved as Markdown only on request).
  * Running a model is refused in Restricted Mode.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { formatBench } from '../core/runtime/formatBench';
 import { runBenchInWorker } from '../core/runtime/client';
 import type { BenchProgress, BenchResult } from '../core/runtime/types';
+import { BenchReportPanel } from './benchReportPanel';
 import { settings } from './config';
 import { ModelStatusBar } from './statusBar';
 import { isTrusted } from './trust';
@@ -80,11 +81,8 @@ async function benchmark(d: BenchmarkDeps, uri: vscode.Uri | undefined): Promise
     );
     d.log(`benchmark ${uri.fsPath}: median ${result.latency.medianMs.toFixed(3)} ms, p90 ${result.latency.p90Ms.toFixed(3)} ms (${result.runtime} ${result.backend})`);
     d.onResult?.(uri, result);
-    const report = `# Benchmark: ${name}\n\n\`\`\`\n${formatBench({ ...result, file: uri.fsPath }, 15)}\n\`\`\`\n\n` +
-      'Seeded random inputs; latency is wall time around each run after warm-up. The estimate is a roofline model ' +
-      '(MACs and bytes per layer against a device profile measured once on this machine).\n';
-    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: report });
-    await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+    // The report names the model, not the unsaved copy that ran.
+    BenchReportPanel.show(uri, { ...result, file: uri.fsPath }, d.log);
     return result;
   } catch (e) {
     const msg = String((e as Error)?.message ?? e).split('\n')[0];

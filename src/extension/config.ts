@@ -11,11 +11,24 @@ export interface Settings {
   hintsEnabled: boolean;
   hintsMinSavingsPercent: number;
   hintsMaxErrorPercent: number;
+}
+
+/** The worker's time limits: window-scoped (settingKeys.ts), read without a resource. */
+export interface WindowSettings {
   timeoutMs: number;
   applyTimeoutMs: number;
 }
 
-export function settings(scope?: vscode.Uri): Settings {
+export function windowSettings(): WindowSettings {
+  const w = vscode.workspace.getConfiguration('modellens');
+  return {
+    timeoutMs: 1000 * Math.max(5, w.get<number>('analysis.timeoutSeconds', 120)),
+    applyTimeoutMs: 1000 * Math.max(5, w.get<number>('optimization.timeoutSeconds', 900)),
+  };
+}
+
+/** The resource-scoped settings (settingKeys.ts) that apply to this model file. */
+export function settings(scope: vscode.Uri): Settings {
   const c = vscode.workspace.getConfiguration('modellens', scope);
   const dims: Record<string, number> = {};
   for (const [k, v] of Object.entries(c.get<Record<string, unknown>>('defaultDims') ?? {})) {
@@ -31,7 +44,5 @@ export function settings(scope?: vscode.Uri): Settings {
     hintsEnabled: c.get<boolean>('hints.enabled', true),
     hintsMinSavingsPercent: Math.max(0, c.get<number>('hints.minSavingsPercent', 10)),
     hintsMaxErrorPercent: Math.max(0, c.get<number>('hints.maxErrorPercent', 5)),
-    timeoutMs: 1000 * Math.max(5, c.get<number>('analysis.timeoutSeconds', 120)),
-    applyTimeoutMs: 1000 * Math.max(5, c.get<number>('optimization.timeoutSeconds', 900)),
   };
 }

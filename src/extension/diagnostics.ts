@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { AnalyzeResponse } from './workerProtocol';
+import { printable } from '../core/formats/modelFiles';
 
 export class ModelDiagnostics implements vscode.Disposable {
   readonly collection = vscode.languages.createDiagnosticCollection('modellens');
@@ -19,7 +20,7 @@ export class ModelDiagnostics implements vscode.Disposable {
     };
     const out: vscode.Diagnostic[] = [];
     if (!res.ok) {
-      const d = new vscode.Diagnostic(range(res.error.offset, res.error.length), res.error.message, vscode.DiagnosticSeverity.Error);
+      const d = new vscode.Diagnostic(range(res.error.offset, res.error.length), printable(res.error.message, 2000), vscode.DiagnosticSeverity.Error);
       d.source = 'ModelLens';
       d.code = res.error.code;
       out.push(d);
@@ -29,7 +30,7 @@ export class ModelDiagnostics implements vscode.Disposable {
         const src = byName.get(nc.name)?.source;
         const d = new vscode.Diagnostic(
           range(src?.offset, src?.length),
-          `${nc.type} "${nc.name}" is not costed: ${nc.reason}`,
+          printable(`${nc.type} "${nc.name}" is not costed: ${nc.reason}`, 2000),
           vscode.DiagnosticSeverity.Warning,
         );
         d.source = 'ModelLens';

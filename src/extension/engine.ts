@@ -2,7 +2,7 @@
  * The analysis the worker runs: file (or the editor's unsaved text/bytes) -> Model -> Analysis (+ motifs).
  * Runs inside the worker thread only, never on the extension host's main thread.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
@@ -11,6 +11,8 @@ import { isModelError } from '../core/errors';
 import { symbolsOf } from '../core/ir/dim';
 import type { Model } from '../core/ir/graph';
 import { loadModel } from '../core/formats';
+import { modelDetails } from './nodeDetails';
+import { userFacingError } from './errorText';
 import { findMotifs } from '../core/motifs';
 import { toFloat32 } from '../core/tensor/bytes';
 import { tensorStats } from '../core/tensor/stats';
@@ -27,6 +29,7 @@ import type {
   AnalyzeRequest, AnalyzeResponse, ApplyRequest, ApplyResponse, PreviewRequest, PreviewResponse, SuggestRequest, SuggestResponse,
   WeightStatsRequest, WeightStatsResponse, WorkerError,
 } from './workerProtocol';
+import { printable } from '../core/formats/modelFiles';
 
 /** Weight elements up to which find() measures approximate suggestions' errors (hint filtering). */
 const MEASURE_BUDGET = 1e6;
@@ -109,15 +112,21 @@ export async function runAnalyze(req: AnalyzeRequest): Promise<AnalyzeResponse> 
       const syntax = jsonSyntaxError(req.text);
       if (syntax) return { id: req.id, ok: false, error: syntax, ms: Date.now() - t0 };
     }
-    const model = await withContentFile(req, (file) => loadModel(file));
+    // Details read weight prefixes from the file the reader opened (a temporary copy of unsaved bytes is
+    // removed after the callback), so they are built inside it.
+    const { model, details } = await withContentFile(req, async (file) => {
+      const m = await loadModel(file);
+      return { model: m, details: req.details === false ? undefined : await modelDetails(m, file) };
+    });
     // The model was possibly read from a temporary copy: report the user's file.
     model.file = req.file;
     const analysis = analyzeModel(model, { dims: applicableDims(req.dims, model) });
     analysis.file = req.file;
     const motifs = req.motifs ? findMotifs(analysis) : undefined;
-    return { id: req.id, ok: true, analysis, motifs, ms: Date.now() - t0 };
+    return { id: req.id, ok: true, analysis, motifs, ...(details ? { details } : {}), ms: Date.now() - t0 };
   } catch (e) {
-    return { id: req.id, ok: false, error: toWorkerError(e), ms: Date.now() - t0 };
+    const size = req.bytes?.byteLength ?? (req.text !== undefined ? Buffer.byteLength(req.text) : await stat(req.file).then((s) => s.size, () => undefined));
+    return { id: req.id, ok: false, error: userFacingError(toWorkerError(e), size), ms: Date.now() - t0 };
   }
 }
 
@@ -176,9 +185,10 @@ function describe(code: string): string {
 }
 
 export function toWorkerError(e: unknown): WorkerError {
-  if (isModelError(e)) return { message: e.message, code: e.code };
+  // Messages name things from the model file: one line, control characters escaped (printable).
+  if (isModelError(e)) return { message: printable(e.message, 2000), code: e.code };
   const err = e as Error;
-  return { message: `internal error: ${err?.message ?? String(e)}`, code: 'bug' };
+  return { message: printable(`internal error: ${err?.message ?? String(e)}`, 2000), code: 'bug' };
 }
 
 /**

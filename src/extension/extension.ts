@@ -5,8 +5,10 @@
 import * as vscode from 'vscode';
 import { AnalysisClient } from './analysisClient';
 import { registerBenchmarkCommand } from './benchmark';
+import type { BenchReportData } from './benchReport';
+import { BenchReportPanel } from './benchReportPanel';
 import { Commands } from './commands';
-import { settings } from './config';
+import { windowSettings } from './config';
 import { ModelDiagnostics } from './diagnostics';
 import type { GraphView } from './graphPanel';
 import { HintService } from './hintService';
@@ -21,6 +23,7 @@ import { HfLensProvider } from './hfLenses';
 import { LLM_VIEW_TYPE, LlmEditorProvider } from './llmEditor';
 import { ModelStatusBar } from './statusBar';
 import { isTrusted, setTrustOverride } from './trust';
+import { printable } from '../core/formats/modelFiles';
 
 /** What activate() returns: used by the integration tests (and other extensions, read-only). */
 export interface ModelLensApi {
@@ -35,6 +38,8 @@ export interface ModelLensApi {
     hintId: string; uri: vscode.Uri; view?: PreviewView; panel: vscode.WebviewPanel;
     measure(): Promise<CompareView | undefined>; compare?: CompareView; compareError?: string;
   }[];
+  /** Open benchmark report views: the model and the data the view shows (its Markdown, latency). */
+  benchReports(): { uri: vscode.Uri; data: BenchReportData; panel: vscode.WebviewPanel }[];
   isTrusted(): boolean;
   /** Tests only: simulate Restricted Mode (the test server runs with workspace trust disabled). */
   setTrustOverride(trusted: boolean | undefined): void;
@@ -42,8 +47,9 @@ export interface ModelLensApi {
 
 export function activate(context: vscode.ExtensionContext): ModelLensApi {
   const output = vscode.window.createOutputChannel('ModelLens', { log: true });
-  const log = (m: string) => output.info(m);
-  const client = new AnalysisClient(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, () => settings().timeoutMs, log, () => settings().applyTimeoutMs);
+  // Messages carry names from model files: control characters escaped, so a name cannot forge log lines.
+  const log = (m: string) => output.info(printable(m, 4000));
+  const client = new AnalysisClient(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, () => windowSettings().timeoutMs, log, () => windowSettings().applyTimeoutMs);
   const diagnostics = new ModelDiagnostics();
   const store = new ModelStore(client, diagnostics);
   const onnx = new ModelEditorProvider(context.extensionUri, store, log);
@@ -74,6 +80,7 @@ export function activate(context: vscode.ExtensionContext): ModelLensApi {
     vscode.languages.registerCodeLensProvider(JSON_SELECTOR, lenses),
     vscode.languages.registerHoverProvider(JSON_SELECTOR, new KerasHoverProvider(store)),
     new ModelStatusBar(store),
+    { dispose: () => BenchReportPanel.all().forEach((p) => p.dispose()) },
     registerBenchmarkCommand({
       extensionUri: context.extensionUri, log, unsavedBytes: async (uri) => onnx.document(uri)?.unsavedBytes,
       // Per-node times go to the model's open graphs (and to graphs opened later, for the same model).
@@ -101,6 +108,7 @@ export function activate(context: vscode.ExtensionContext): ModelLensApi {
     graphViews: (uri) => commands.graphViews(uri),
     openGraph: (uri) => commands.openGraph(uri),
     previews: () => commands.previewPanels().map((p) => ({ hintId: p.hintId, uri: p.host.uri, view: p.view, panel: p.panel, measure: () => p.measure(), compare: p.compare, compareError: p.compareError })),
+    benchReports: () => BenchReportPanel.all().map((p) => ({ uri: p.uri, data: p.data, panel: p.panel })),
     isTrusted,
     setTrustOverride: (t) => {
       setTrustOverride(t);

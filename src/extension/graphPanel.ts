@@ -110,6 +110,7 @@ export class GraphView implements vscode.Disposable {
       type: 'analysis',
       analysis: res.analysis,
       motifs: res.motifs,
+      ...(res.details ? { details: res.details } : {}),
       hints: [],
       title: this.host.uri.path.split('/').pop(),
       ...(measured ? { measured } : {}),

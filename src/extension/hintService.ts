@@ -40,6 +40,20 @@ export class HintService {
     return doc && this.store.isKerasDocument(doc) ? { version: doc.version, text: doc.getText() } : undefined;
   }
 
+  private readonly said = new Map<string, Set<string>>();
+
+  /** Logs `msg` unless it was logged for this key (a model version) already; keeps the last 64 keys. */
+  private logOnce(key: string, msg: string): void {
+    let seen = this.said.get(key);
+    if (!seen) {
+      if (this.said.size >= 64) this.said.delete(this.said.keys().next().value!);
+      this.said.set(key, (seen = new Set()));
+    }
+    if (seen.has(msg)) return;
+    seen.add(msg);
+    this.log(msg);
+  }
+
   async hints(uri: vscode.Uri, analysis?: Analysis): Promise<ModelHints | undefined> {
     const c = this.content(uri);
     if (!c) return undefined;
@@ -62,7 +76,8 @@ export class HintService {
       this.log(`no hints for ${uri.fsPath}: ${r.error.message}`);
       return { analysis: a, hints: [], all: [] };
     }
-    for (const f of r.failures) this.log(`pass ${f.pass} failed on ${uri.fsPath}: ${f.reason}`);
+    // hints() runs on every lens refresh and graph paint: say each failure once per version of the model.
+    for (const f of r.failures) this.logOnce(`${uri.toString()}@${c.version}`, `pass ${f.pass} failed on ${uri.fsPath}: ${f.reason}`);
     const cfg = settings(uri);
     const hints = selectHints(r.suggestions, a, { enabled: cfg.hintsEnabled, minSavingsPercent: cfg.hintsMinSavingsPercent, maxErrorPercent: cfg.hintsMaxErrorPercent });
     return { analysis: a, hints, all: r.suggestions };

@@ -46,6 +46,8 @@ export function selectHints(suggestions: Suggestion[], a: Analysis, f: HintFilte
   return suggestions.filter((s) => {
     const sv = savingsOf(s, a);
     if (!(sv.percent > 0) || sv.percent < f.minSavingsPercent) return false;
+    // An approximate change whose error could not be computed (no weights) cannot pass an error limit.
+    if (s.kind === 'approximate' && !s.error) return false;
     if (s.error && 100 * s.error.value > f.maxErrorPercent) return false;
     return true;
   });
@@ -60,10 +62,56 @@ function pct(p: number): string {
   return p >= 10 || p <= -10 ? p.toFixed(0) : p.toFixed(1).replace(/\.0$/, '');
 }
 
-/** `⚡ depthwise separable: −87% MACs` */
-export function hintLensTitle(s: Suggestion, a: Analysis): string {
+/**
+ * Passes that rewrite the whole model at once (every weighted layer): one hint for the model, shown once
+ * (a lens on the first line, the summary panel), not a badge and a lens on each of its layers.
+ */
+const MODEL_WIDE_PASSES: ReadonlySet<string> = new Set(['quantize-int8', 'cluster', 'cleanup']);
+
+export function isModelWide(s: Pick<Suggestion, 'pass' | 'layers'>): boolean {
+  return MODEL_WIDE_PASSES.has(s.pass) && s.layers.length > 1;
+}
+
+/** The saving as a share of the whole model, in the metric of `sv` (0..100 for a saving). */
+export function modelShare(s: Suggestion, a: Analysis, sv: Savings): number | undefined {
+  const total = sv.metric === 'MACs' ? num(a.totals.macs) : sv.metric === 'params' ? a.totals.params : a.totals.weightBytes;
+  const d = sv.metric === 'MACs' ? num(s.delta.macs) : sv.metric === 'params' ? s.delta.params : s.delta.weightBytes;
+  if (total === undefined || d === undefined || !(total > 0)) return undefined;
+  return (-100 * d) / total;
+}
+
+function shareText(p: number): string {
+  const a = Math.abs(p);
+  return `${p >= 0 ? '−' : '+'}${a > 0 && a < 0.1 ? '<0.1' : pct(a)}%`;
+}
+
+/** Which layers a hint is about, by name: "dense_40", "conv1 +2", "(whole model)". */
+export function hintTarget(s: Suggestion, a: Analysis): string {
+  if (isModelWide(s)) return '(whole model)';
+  const byId = new Map(a.layers.map((l) => [l.id, l]));
+  const first = byId.get(s.layers[0])?.name ?? s.layers[0] ?? '?';
+  return s.layers.length > 1 ? `${first} +${s.layers.length - 1}` : first;
+}
+
+/**
+ * What a hint saves, relative to things it names: "−75% MACs of this layer, −37% of the model". The
+ * layer share is left out when the saving reaches beyond the layers it names (a pruned layer's
+ * consumer shrinks too: "−765%" of the layer meant nothing); model-wide hints give the model share only.
+ * Every percentage shown is within 0..100 for a saving.
+ */
+export function savingsText(s: Suggestion, a: Analysis): string {
   const sv = savingsOf(s, a);
-  return `⚡ ${passLabel(s.pass)}: ${sv.percent >= 0 ? '−' : '+'}${pct(Math.abs(sv.percent))}% ${sv.metric}`;
+  const model = modelShare(s, a, sv);
+  const modelPart = model !== undefined ? `${shareText(model)} ${sv.metric} of the model` : '';
+  if (isModelWide(s) || Math.abs(sv.percent) > 100) return modelPart || `${sv.metric} change`;
+  const which = s.layers.length > 1 ? 'these layers' : 'this layer';
+  const layerPart = `${shareText(sv.percent)} ${sv.metric} of ${which}`;
+  return model !== undefined ? `${layerPart}, ${shareText(model)} of the model` : layerPart;
+}
+
+/** `⚡ low rank dense_40: −75% MACs of this layer, −37% of the model` */
+export function hintLensTitle(s: Suggestion, a: Analysis): string {
+  return `⚡ ${passLabel(s.pass)} ${hintTarget(s, a)}: ${savingsText(s, a)}${s.appliable === false ? ' (needs the weights)' : ''}`;
 }
 
 export function kindLabel(k: Suggestion['kind']): string {
@@ -72,12 +120,12 @@ export function kindLabel(k: Suggestion['kind']): string {
 
 export function hintTooltip(s: Suggestion, a: Analysis): string {
   const err = s.error ? `; measured weight error ${(100 * s.error.value).toFixed(2)}%` : '';
+  if (s.appliable === false) return `${s.title} (${kindLabel(s.kind)}${err}). Not appliable here: ${s.needs ?? 'weights absent'}. Click to preview.`;
   return `${s.title} (${kindLabel(s.kind)}${err}). Click to preview.`;
 }
 
 export function toHintView(s: Suggestion, a: Analysis): HintView {
   const knobs = Object.entries(s.at).map(([k, v]) => `${k} ${v}`).join(', ');
-  const sv = savingsOf(s, a);
   return {
     id: s.id,
     layerIds: s.layers.length ? s.layers : ['?'],
@@ -88,7 +136,8 @@ export function toHintView(s: Suggestion, a: Analysis): HintView {
     deltaMacs: s.delta.macs,
     deltaWeightBytes: s.delta.weightBytes,
     error: s.error?.value,
-    detail: `${passLabel(s.pass)}: −${pct(sv.percent)}% ${sv.metric} of the affected layers${knobs ? ` at ${knobs}` : ''}`,
+    detail: `${passLabel(s.pass)}: ${savingsText(s, a)}${knobs ? ` at ${knobs}` : ''}`,
+    ...(isModelWide(s) ? { modelWide: true } : {}),
   };
 }
 
@@ -180,7 +229,8 @@ export function previewView(
     nodes,
     omitted,
     error: measured,
-    applyDisabled,
+    // A suggestion the file cannot take (weights absent) says what it needs instead of failing on Apply.
+    applyDisabled: applyDisabled ?? (s.appliable === false ? s.needs ?? 'cannot be applied to this file' : undefined),
   };
 }
 

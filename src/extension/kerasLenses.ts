@@ -7,7 +7,9 @@ import type { Analysis, LayerAnalysis } from '../core/analysis/types';
 import { settings } from './config';
 import { layerHoverMarkdown, layerLensTitle, totalsTitle } from './lensText';
 import type { HintService } from './hintService';
-import { hintLensTitle, hintTooltip } from './hints';
+import { hintLensTitle, hintTooltip, isModelWide } from './hints';
+import { planLenses } from './lensPlan';
+import type { Suggestion } from '../core/passes/types';
 import type { ModelStore } from './modelStore';
 
 export const JSON_SELECTOR: vscode.DocumentSelector = [
@@ -15,9 +17,6 @@ export const JSON_SELECTOR: vscode.DocumentSelector = [
   { language: 'jsonc' },
 ];
 
-const MAX_LAYER_LENSES_PER_LINE = 2;
-/** Minified JSON has every layer on one line: show the best few hints there, not all. */
-const MAX_HINT_LENSES_PER_LINE = 3;
 
 export class KerasLensProvider implements vscode.CodeLensProvider {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -46,44 +45,46 @@ export class KerasLensProvider implements vscode.CodeLensProvider {
       new vscode.CodeLens(top, { title: totalsTitle(a), command: 'modellens.openGraph', arguments: [doc.uri], tooltip: 'Open the graph with the summary' }),
       new vscode.CodeLens(top, { title: 'Open graph', command: 'modellens.openGraph', arguments: [doc.uri] }),
     ];
-    const byLine = new Map<number, LayerAnalysis[]>();
     const textLength = doc.getText().length;
-    for (const l of layersToShow(a, cfg.codeLensMinMacsPercent)) {
-      const src = l.source!;
-      if (src.offset < 0 || src.offset > textLength) continue;
-      const line = doc.positionAt(src.offset).line;
-      byLine.set(line, [...(byLine.get(line) ?? []), l]);
-    }
-    for (const [line, layers] of byLine) {
-      const range = new vscode.Range(line, 0, line, 0);
-      if (layers.length > MAX_LAYER_LENSES_PER_LINE) {
-        // Minified JSON (most saved model.json files) puts every layer on one line: one lens per
-        // layer would be an unreadable row, so offer to format the file instead.
-        lenses.push(new vscode.CodeLens(range, { title: `${layers.length} layers on this line: Format Document for per-layer lenses`, command: 'editor.action.formatDocument' }));
-        continue;
-      }
-      for (const l of layers) {
-        lenses.push(new vscode.CodeLens(range, { title: layerLensTitle(l, a.totals), command: 'modellens.revealLayer', arguments: [doc.uri, l.id], tooltip: `Show ${l.name} in the graph` }));
-      }
-    }
+    const lineOf = (offset: number | undefined) => (offset !== undefined && offset >= 0 && offset <= textLength ? doc.positionAt(offset).line : undefined);
+    const shown = layersToShow(a, cfg.codeLensMinMacsPercent);
+    const layers = shown.flatMap((l) => {
+      const line = lineOf(l.source?.offset);
+      return line === undefined ? [] : [{ id: l.id, line }];
+    });
+    const byId = new Map(a.layers.map((l) => [l.id, l]));
+    let hints: Suggestion[] = [];
     if (this.hintService && cfg.hintsEnabled) {
       const mh = await this.hintService.hints(doc.uri, a);
       if (token.isCancellationRequested) return lenses;
-      const perLine = new Map<number, number>();
-      const byId = new Map(a.layers.map((l) => [l.id, l]));
-      for (const s of mh?.hints ?? []) {
-        const src = s.layers.map((id) => byId.get(id)?.source).find((x) => x && x.offset >= 0 && x.offset <= textLength);
-        if (!src) continue;
-        const line = doc.positionAt(src.offset).line;
-        const n = perLine.get(line) ?? 0;
-        if (n >= MAX_HINT_LENSES_PER_LINE) continue;
-        perLine.set(line, n + 1);
-        lenses.push(new vscode.CodeLens(new vscode.Range(line, 0, line, 0), {
-          title: hintLensTitle(s, a),
-          command: 'modellens.previewHint',
-          arguments: [doc.uri, s.id],
-          tooltip: hintTooltip(s, a),
-        }));
+      hints = mh?.hints ?? [];
+    }
+    const planned = hints.map((s) => ({
+      id: s.id,
+      modelWide: isModelWide(s),
+      line: s.layers.map((id) => lineOf(byId.get(id)?.source?.offset)).find((x) => x !== undefined),
+    }));
+    const hintById = new Map(hints.map((s) => [s.id, s]));
+    for (const slot of planLenses(layers, planned)) {
+      const range = new vscode.Range(slot.line, 0, slot.line, 0);
+      switch (slot.kind) {
+        case 'layer': {
+          const l = byId.get(slot.layerId)!;
+          lenses.push(new vscode.CodeLens(range, { title: layerLensTitle(l, a.totals), command: 'modellens.revealLayer', arguments: [doc.uri, l.id], tooltip: `Show ${l.name} in the graph` }));
+          break;
+        }
+        case 'hint': {
+          const s = hintById.get(slot.hintId)!;
+          lenses.push(new vscode.CodeLens(range, { title: hintLensTitle(s, a), command: 'modellens.previewHint', arguments: [doc.uri, s.id], tooltip: hintTooltip(s, a) }));
+          break;
+        }
+        case 'format':
+          // Minified JSON puts every layer on one line: offer to format it (once) instead of a row of lenses.
+          lenses.push(new vscode.CodeLens(range, { title: `${slot.layers} layers on this line: Format Document for per-layer lenses`, command: 'editor.action.formatDocument' }));
+          break;
+        case 'hintsInGraph':
+          lenses.push(new vscode.CodeLens(range, { title: `⚡ ${slot.hints} hint${slot.hints === 1 ? '' : 's'} for these layers: in the graph`, command: 'modellens.openGraph', arguments: [doc.uri], tooltip: 'Per-layer numbers and hints are on the graph\'s nodes' }));
+          break;
       }
     }
     return lenses;

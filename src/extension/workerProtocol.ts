@@ -5,7 +5,7 @@
 import type { Analysis } from '../core/analysis/types';
 import type { Motif } from '../core/motifs/types';
 import type { Delta, KnobValues, LayerError, Suggestion } from '../core/passes/types';
-import type { WeightStats } from '../../webview/protocol';
+import type { NodeDetailsView, WeightStats } from '../../webview/protocol';
 
 export interface AnalyzeRequest {
   id: number;
@@ -19,6 +19,8 @@ export interface AnalyzeRequest {
   /** Symbolic dims to bind (setting modellens.defaultDims). */
   dims: Record<string, number>;
   motifs: boolean;
+  /** Attributes and weights of every node for the details panel (default true; lenses do not need them). */
+  details?: boolean;
 }
 
 /** Statistics of one layer's weight tensors (read lazily from the file; only this layer's bytes). */
@@ -83,6 +85,8 @@ export interface WorkerError {
   /** Where in the text the problem is (JSON syntax errors), for a diagnostic on the right line. */
   offset?: number;
   length?: number;
+  /** The reader's technical text when `message` was put in the user's words (errorText.ts): for the log. */
+  detail?: string;
 }
 
 export type WeightStatsResponse =
@@ -90,7 +94,7 @@ export type WeightStatsResponse =
   | { id: number; ok: false; error: WorkerError; ms: number };
 
 export type AnalyzeResponse =
-  | { id: number; ok: true; analysis: Analysis; motifs?: Motif[]; ms: number }
+  | { id: number; ok: true; analysis: Analysis; motifs?: Motif[]; details?: Record<string, NodeDetailsView>; ms: number }
   | { id: number; ok: false; error: WorkerError; ms: number };
 
 export type SuggestResponse =

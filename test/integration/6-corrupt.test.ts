@@ -24,6 +24,9 @@ suite('corrupt files', () => {
     assert.ok(res && !res.ok, 'the analysis reports an error result, not an exception');
     assert.doesNotMatch(res.error.message, /internal error/, 'a user-facing one-line error, not a crash');
     assert.ok(!res.error.message.includes('\n'));
+    // In the user's words (what happened, what to do); the protobuf account goes to the log only.
+    assert.match(diags[0].message, /^the file ends after 4\.0 KB of at least 5\.0 MB: it is truncated/);
+    assert.doesNotMatch(diags[0].message, /field \d+|claims|ModelProto/);
   });
 
   test('a Keras JSON with a syntax error gets the diagnostic on the right line', async () => {

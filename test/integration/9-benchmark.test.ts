@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { Suggestion } from '../../src/core/passes/types';
 import type { BenchResult } from '../../src/core/runtime/types';
 import type { CompareView } from '../../webview/protocol';
-import { api, closeAll, sample, waitFor } from './helpers';
+import { activeCustomTab, api, closeAll, sample, waitFor } from './helpers';
 
 async function suggestion(uri: vscode.Uri, pick: (s: Suggestion) => boolean): Promise<Suggestion> {
   const ml = await api();
@@ -77,9 +77,23 @@ suite('benchmark command', () => {
     const shown = await waitFor('the webview to report the measured times it drew', () => view.shownMeasured);
     assert.deepEqual(shown, { mapped: r.perNode.nodes.length, ignored: 0 });
 
-    const report = await waitFor('the Markdown report', () =>
-      vscode.workspace.textDocuments.find((d) => d.languageId === 'markdown' && d.getText().startsWith('# Benchmark: conv1d_audio.onnx')));
-    assert.match(report.getText(), /latency {6}median [\d.]+ ms, p90 [\d.]+ ms/);
+    // The report is a view beside the graph (its data read from the view, not from rendered text), the
+    // graph keeps the focus, and no Untitled buffer is left to save or discard.
+    const report = await waitFor('the benchmark report view', () => ml.benchReports().find((b) => b.uri.toString() === uri.toString()));
+    assert.equal(report.data.medianMs, r.latency.medianMs);
+    assert.equal(report.data.p90Ms, r.latency.p90Ms);
+    assert.equal(report.data.runtime, 'onnxruntime-node');
+    assert.match(report.data.markdown, /^# Benchmark: conv1d_audio\.onnx\n/);
+    assert.match(report.data.markdown, /\n {2}latency {6}median [\d.]+ ms, p90 [\d.]+ ms, min [\d.]+ ms over 20 runs/);
+    assert.ok(report.data.markdown.includes(uri.fsPath), 'the report names the model file, not a temp copy');
+    assert.equal(report.panel.title, 'Benchmark: conv1d_audio.onnx');
+    assert.equal(vscode.workspace.textDocuments.filter((d) => d.isUntitled).length, 0, 'no Untitled buffer');
+    assert.equal(activeCustomTab()?.uri.toString(), uri.toString(), 'the graph keeps the focus');
+    // A second run updates the same view instead of opening another.
+    const r2 = await vscode.commands.executeCommand<BenchResult | undefined>('modellens.benchmarkModel', uri);
+    assert.ok(r2);
+    await waitFor('the report view updated in place', () => ml.benchReports().find((b) => b.uri.toString() === uri.toString() && b.data.medianMs === r2.latency.medianMs));
+    assert.equal(ml.benchReports().length, 1);
   });
 
   test('refuses to run a model in Restricted Mode; the graph\'s Measure button says why', async () => {

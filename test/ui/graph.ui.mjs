@@ -65,6 +65,44 @@ async function paints(page) {
   return out;
 }
 
+/** JSON.parse of the `<script type="application/json" id=ID>` data island in any webview frame. */
+async function webviewJson(page, id) {
+  for (const f of page.frames()) {
+    if (f === page.mainFrame()) continue;
+    const t = await f.evaluate((i) => document.getElementById(i)?.textContent, id).catch(() => undefined);
+    if (t) return JSON.parse(t);
+  }
+  return undefined;
+}
+
+/**
+ * Waits until `f` gives the same (JSON) value on consecutive polls 150 ms apart: the fit-to-view
+ * transition, a re-layout or re-rendered lenses have settled, so a screenshot shows the final state.
+ */
+async function settled(what, f, timeout = TIMEOUT) {
+  let last;
+  return waitUntil(`${what} to settle`, async () => {
+    const v = JSON.stringify(await f());
+    const same = v !== undefined && v === last;
+    last = v;
+    if (!same) await new Promise((r) => setTimeout(r, 150));
+    return same;
+  }, timeout);
+}
+
+/** Every webview's viewport transform and node count: stable once the graphs stop moving. */
+async function graphState(page) {
+  const out = [];
+  for (const f of page.frames()) {
+    if (f === page.mainFrame()) continue;
+    out.push(await f.evaluate(() => {
+      const g = document.querySelector('svg g.viewport, svg > g');
+      return [document.querySelectorAll('svg g.node').length, g?.getAttribute('transform') ?? '', getComputedStyle(g ?? document.body).transform];
+    }).catch(() => null));
+  }
+  return out;
+}
+
 async function waitUntil(what, f, timeout = TIMEOUT) {
   const until = Date.now() + timeout;
   for (;;) {
@@ -134,8 +172,30 @@ try {
     const final = await waitUntil('the final (ELK) layout', async () => (await paints(page)).find((p) => p.final));
     log(`final paint: ${final.layers} layers, engine ${final.engine}, layout ${Math.round(final.layoutMs)} ms, open->paint ${Math.round(final.totalMs)} ms`);
     if (final.engine !== 'elk') throw new Error(`final layout engine is ${final.engine}, expected elk (is the blob: worker blocked?)`);
-    await page.waitForTimeout(500); // let the fit-to-view transition settle before the screenshot
+    await settled('the fitted graph', () => graphState(page));
     await page.screenshot({ path: shot('onnx-graph') });
+  });
+
+  await step('a Conv node\'s details: every attribute, inputs with full shapes, weights with storage', async () => {
+    // Find the graph frame, click the first Conv (squeezenet's features.0: 7×7 stride 2, 96 filters).
+    let frame;
+    await waitUntil('the graph frame', async () => {
+      for (const f of page.frames()) {
+        if (f === page.mainFrame()) continue;
+        if (await f.locator('svg.graph g.node.kind-layer').count().catch(() => 0)) { frame = f; return true; }
+      }
+      return false;
+    });
+    await frame.locator('svg.graph g.node.kind-layer', { hasText: 'Conv' }).first().locator('.body').click();
+    await frame.locator('.side-body tr[data-attr="kernel_shape"]').waitFor({ timeout: TIMEOUT });
+    // data-attr names and the cells' text (textContent: the data, not how it wraps on screen).
+    const attrs = await frame.locator('.side-body table.attrs tr').evaluateAll((trs) => trs.map((tr) => `${tr.getAttribute('data-attr')}=${tr.querySelector('td').textContent}`));
+    log('attributes:', attrs.join(' '));
+    for (const want of ['kernel_shape=[7, 7]', 'strides=[2, 2]', 'group=1']) if (!attrs.includes(want)) throw new Error(`attribute ${want} missing: ${attrs.join(', ')}`);
+    const storage = await frame.locator('.side-body .tensor-storage').first().textContent();
+    if (!/^in the model file at byte [\d,]+$/.test(storage)) throw new Error(`weight storage: ${storage}`);
+    await page.mouse.move(150, 700);
+    await page.screenshot({ path: shot('details') });
   });
 
   await step('Benchmark Model on the ONNX editor: ONNX Runtime runs it and the report opens', async () => {
@@ -147,17 +207,23 @@ try {
     await input.fill('>ModelLens: Benchmark Model');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Benchmark Model' }).first().waitFor({ timeout: 10000 });
     await page.keyboard.press('Enter');
-    const report = await waitUntil('the benchmark report', async () => {
-      for (const el of await page.locator('.monaco-editor .view-lines').all()) {
-        const t = (await el.innerText().catch(() => '')).replace(/\u00a0/g, ' ');
-        if (/# Benchmark: /.test(t) && /latency\s+median\s+[\d.]+ ms, p90 [\d.]+ ms/.test(t)) return t;
-      }
-      return undefined;
-    }, 3 * TIMEOUT);
-    const runtime = /runtime\s+(.*)/.exec(report)?.[1] ?? '';
-    log('benchmark:', runtime, '|', /latency\s+(.*)/.exec(report)?.[1]);
-    if (!runtime.startsWith('onnxruntime-node')) throw new Error(`benchmark ran on "${runtime}", expected onnxruntime-node`);
+    // The report view carries its numbers as data (#modellens-report, src/extension/benchReport.ts): read
+    // that, never the rendered text, whose line breaks depend on the window width and the numbers' length.
+    const report = await waitUntil('the benchmark report view', () => webviewJson(page, 'modellens-report'), 3 * TIMEOUT);
+    log('benchmark:', report.runtime, report.backend, `median ${report.medianMs} ms, p90 ${report.p90Ms} ms over ${report.runs} runs`);
+    if (report.name !== ONNX) throw new Error(`the report is of ${report.name}, expected ${ONNX}`);
+    if (report.runtime !== 'onnxruntime-node') throw new Error(`benchmark ran on "${report.runtime}", expected onnxruntime-node`);
+    if (!(report.medianMs > 0 && report.p90Ms >= report.medianMs && report.runs === 20)) throw new Error(`implausible latency: ${JSON.stringify(report)}`);
+    if (!report.markdown.startsWith(`# Benchmark: ${ONNX}\n`)) throw new Error('the report\'s Markdown has no heading');
+    if (await page.locator('.tabs-container .tab', { hasText: 'Untitled' }).count()) throw new Error('an Untitled buffer was opened');
+    await waitUntil('the report tab', () => page.locator('.tabs-container .tab', { hasText: `Benchmark: ${ONNX}` }).count());
+    await page.mouse.move(150, 700); // off the title bar, whose hover tooltip would cover the screenshot
     await page.screenshot({ path: shot('benchmark') });
+    // Close the report (nothing to save: it is a view, not a buffer), so the next editors get the width.
+    const tab = page.locator('.tabs-container .tab', { hasText: `Benchmark: ${ONNX}` });
+    await tab.hover();
+    await tab.locator('.tab-actions .action-label').first().click();
+    await waitUntil('the report tab to close', async () => (await tab.count()) === 0);
   });
 
   await step(`open ${KERAS}: totals, "Open graph" and per-layer lenses`, async () => {
@@ -180,7 +246,7 @@ try {
     const before = await graphNodeCount(page);
     await page.locator('.monaco-editor .codelens-decoration a', { hasText: 'Open graph' }).first().click();
     await waitUntil('a second graph', async () => (await graphNodeCount(page)) > before);
-    await page.waitForTimeout(500);
+    await settled('the Keras graph', () => graphState(page));
     await page.screenshot({ path: shot('keras-graph') });
   });
 
@@ -191,8 +257,8 @@ try {
     await hint.waitFor({ timeout: TIMEOUT });
     const title = (await hint.textContent()).trim();
     log('hint lens:', title);
-    // dense_40 (784×260) at ratio 0.25: rank 65, 784·65 + 65·260 + 260 = 68,120 params instead of 204,100 -> −75%.
-    if (!/^⚡ low rank: −\d+% (params|MACs)$/.test(title)) throw new Error(`unexpected hint lens ${title}`);
+    // Named layer, and both shares stated (src/extension/hints.ts savingsText).
+    if (!/^⚡ low rank dense_4\d: −\d+% (params|MACs) of this layer, −\d+(\.\d)?% of the model$/.test(title)) throw new Error(`unexpected hint lens ${title}`);
     await hint.click();
     const rows = await waitUntil('the preview delta table', async () => {
       for (const f of page.frames()) {
@@ -212,7 +278,7 @@ try {
     const diff = await rows.frame.evaluate(() => [...document.querySelectorAll('.diff-node')].map((g) => g.getAttribute('data-status')));
     // Keras low-rank: the Dense becomes its second factor (changed) after a new first factor (added).
     if (!diff.includes('added') || !(diff.includes('removed') || diff.includes('changed'))) throw new Error(`diff graph statuses: ${diff.join(',')}`);
-    await page.waitForTimeout(400);
+    await settled('the preview', () => graphState(page));
     await page.screenshot({ path: shot('preview') });
     // Apply: one WorkspaceEdit of the JSON (the preview closes, the editor is dirty); Ctrl+Z undoes it.
     await rows.frame.locator('#preview-apply').click();
@@ -223,7 +289,7 @@ try {
       const t = await lensTexts();
       return t.some((x) => x.startsWith('Dense · ')) && !t.some((x) => x.startsWith('Dense · 204.1K params')) ? t : undefined;
     });
-    await page.waitForTimeout(300);
+    await settled('the lenses of the edited JSON', lensTexts);
     await page.screenshot({ path: shot('applied') });
     await page.locator('.monaco-editor .view-lines').first().click();
     await page.keyboard.press('Control+Z');

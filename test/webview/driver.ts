@@ -26,7 +26,7 @@ export async function openWebview(browser: Browser, h: Harness, theme: 'dark' | 
   page.on('pageerror', (e) => errors.push(String(e)));
   (page as unknown as { __errors: string[] }).__errors = errors;
   await page.goto(h.url(theme));
-  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m: { type: string }) => m.type === 'ready'));
+  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m: { type: string }) => m.type === 'ready'), undefined, { timeout: 120000 });
   return page;
 }
 

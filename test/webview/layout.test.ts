@@ -13,6 +13,11 @@ import { openWebview, pageErrors, post } from './driver';
 import { ROOT } from './harness';
 import { webviewSession } from './session';
 
+// Callbacks passed to page.evaluate run in the browser; the root tsconfig has no DOM lib.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+declare const document: any;
+type DOMRect = Box;
+
 const OUT = path.join(ROOT, 'test-results');
 const KERAS = path.resolve(ROOT, '../shared/models/keras/k2_advml_autoencoder_seq.json');
 
@@ -34,7 +39,14 @@ describe('graph webview layout in a narrow panel', function () {
     const page = await openWebview(session.browser, session.harness, 'dark', { width: 1400, height: 800 });
     await post(page, { type: 'analysis', analysis: a, motifs: findMotifs(a) }, { final: true });
     await page.setViewportSize({ width: 520, height: 800 });
-    await page.waitForTimeout(300);
+    // The view re-fits after the resize: wait until every node is inside the graph pane (checked below).
+    await page.waitForFunction(() => {
+      const pane = document.querySelector('.legend-host').parentElement.getBoundingClientRect();
+      return [...document.querySelectorAll('svg.graph g.node')].every((n: { getBoundingClientRect(): DOMRect }) => {
+        const b = n.getBoundingClientRect();
+        return b.x >= pane.x - 0.5 && b.x + b.width <= pane.x + pane.width + 0.5;
+      });
+    }, undefined, { timeout: 30000 });
     const pane = await box(page.locator('.legend-host').locator('..'), 'graph pane');
     const nodes = await page.locator('svg.graph g.node').all();
     assert.equal(nodes.length, 5, 'input, Dense, BatchNormalization, Dense, output');

@@ -63,6 +63,8 @@ export class GraphRenderer {
   private onClick(e: MouseEvent): void {
     if (this.viewport.justDragged) return;
     const target = e.target as Element;
+    const frame = target.closest?.('g.frame .frame-toggle')?.closest('g.frame') as SVGGElement | null | undefined;
+    if (frame?.dataset.id) return this.ev.toggle(frame.dataset.id);
     const id = this.hitNode(target);
     if (id === undefined) return this.ev.background();
     if (target.closest('.badge')) return this.ev.badge(id);
@@ -155,7 +157,31 @@ export class GraphRenderer {
         s('rect', { width: w, height: 15, rx: 7.5 }), s('text', { x: w / 2, y: 11, 'text-anchor': 'middle' }, m.label)));
     }
     this.layers.motifs.appendChild(motifFrag);
+    this.drawFrames(scene, layout);
     void byId;
+  }
+
+  /** Frames of expanded groups, behind everything: name at the top left, a "−" that collapses it. */
+  private drawFrames(scene: Scene, layout: LayoutResult): void {
+    const frag = document.createDocumentFragment();
+    for (const f of scene.frames ?? []) {
+      const boxes = f.nodes.map((id) => layout.nodes.get(id)).filter((b) => !!b);
+      if (!boxes.length) continue;
+      const pad = Math.max(6, 22 - 4 * f.depth);
+      const x0 = Math.min(...boxes.map((b) => b.x)) - pad;
+      const y0 = Math.min(...boxes.map((b) => b.y)) - pad - 16;
+      const x1 = Math.max(...boxes.map((b) => b.x + b.width)) + pad;
+      const y1 = Math.max(...boxes.map((b) => b.y + b.height)) + pad;
+      const g = s('g', { class: 'frame', transform: `translate(${x0},${y0})` },
+        s('title', {}, `${f.label} (expanded): click − to collapse`),
+        s('rect', { class: 'frame-body', width: x1 - x0, height: y1 - y0, rx: 8 }),
+        s('text', { class: 'frame-label', x: 24, y: 13 }, f.label),
+        s('g', { class: 'frame-toggle', transform: 'translate(4,2)' }, s('rect', { width: 15, height: 15, rx: 3 }), s('path', { d: 'M4,7.5 H11' })));
+      g.dataset.id = f.id;
+      frag.appendChild(g);
+    }
+    // Outer frames first, so inner ones draw over them; all behind motifs, edges and nodes.
+    this.layers.motifs.insertBefore(frag, this.layers.motifs.firstChild);
   }
 
   private drawNode(n: SceneNode, x: number, y: number): SVGGElement {
@@ -164,7 +190,7 @@ export class GraphRenderer {
     const w = n.width;
     const hgt = n.height;
     g.appendChild(s('title', {}, n.tooltip));
-    if (n.kind === 'group' && (n.repeat ?? 0) > 1) {
+    if (n.kind === 'group' && (n.repeat?.count ?? 0) > 1) {
       g.appendChild(s('rect', { class: 'stack', x: 6, y: 6, width: w, height: hgt, rx: 7 }));
       g.appendChild(s('rect', { class: 'stack', x: 3, y: 3, width: w, height: hgt, rx: 7 }));
     }
@@ -193,9 +219,10 @@ export class GraphRenderer {
     }
     if (n.metric) g.appendChild(s('text', { class: 'metric', x: w - 8, y: 17, 'text-anchor': 'end' }, n.metric));
     if (n.kind === 'group') {
-      if ((n.repeat ?? 0) > 1) {
-        const label = `×${n.repeat}`;
-        const bw = label.length * 7 + 10;
+      if (n.repeat && n.repeat.count > 1) {
+        // "3 of 8": this block is one of eight identical ones ("×8" on each read as eight times this one).
+        const label = `${n.repeat.index + 1} of ${n.repeat.count}`;
+        const bw = label.length * 6.5 + 10;
         g.appendChild(s('g', { class: 'repeat', transform: `translate(${w - bw - 28},5)` },
           s('rect', { width: bw, height: 16, rx: 8 }), s('text', { x: bw / 2, y: 12, 'text-anchor': 'middle' }, label)));
       }
@@ -246,6 +273,11 @@ export class GraphRenderer {
   setMatches(ids: Set<string> | null): void {
     this.svg.classList.toggle('searching', ids !== null);
     this.setClass('match', ids ?? []);
+  }
+
+  /** The search match the user stepped to (class "current"); undefined: none. */
+  setCurrentMatch(id: string | undefined): void {
+    this.setClass('current', id !== undefined ? [id] : []);
   }
 
   nodeElement(id: string): SVGGElement | undefined {

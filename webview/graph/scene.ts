@@ -14,7 +14,8 @@ export interface SceneNode {
   heat?: number | null;
   width: number;
   height: number;
-  repeat?: number;
+  /** One instance of a repeated block: which one, of how many (the badge says "1 of 8"). */
+  repeat?: { index: number; count: number };
   hints: number;
   notCosted: boolean;
   tooltip: string;
@@ -38,8 +39,18 @@ export interface SceneMotif {
   box: boolean;
 }
 
+/** An expanded group: a frame around the nodes it shows, with its name and a collapse control. */
+export interface SceneFrame {
+  id: string;
+  label: string;
+  nodes: string[];
+  /** Nesting depth (0 = outermost): inner frames get a smaller margin so they sit inside outer ones. */
+  depth: number;
+}
+
 export interface Scene {
   nodes: SceneNode[];
   edges: SceneEdge[];
   motifs: SceneMotif[];
+  frames?: SceneFrame[];
 }

@@ -26,6 +26,8 @@ export function grouped(n: Count): string {
 
 export function percent(part: number, whole: number): string {
   if (!(whole > 0)) return '';
+  // Zero is 0, not "<0.1%" (a layer without weights, a pass that leaves MACs unchanged).
+  if (part === 0) return '0%';
   const p = (100 * part) / whole;
   return p >= 10 ? `${p.toFixed(0)}%` : p >= 0.1 ? `${p.toFixed(1)}%` : '<0.1%';
 }

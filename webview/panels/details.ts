@@ -6,7 +6,7 @@ import { bytes, countValue, grouped, human, percent, shapeText } from '../model/
 import { msText, type LayerTime } from '../model/measured';
 import { outputBytes } from '../model/metrics';
 import { FAMILY_LABEL, opFamily } from '../model/opFamily';
-import type { HintView, WeightStats } from '../protocol';
+import type { AttributeView, HintView, NodeDetailsView, TensorView, WeightStats } from '../protocol';
 import { button, kvTable, link, section } from './common';
 
 export interface DetailsActions {
@@ -47,18 +47,57 @@ function timeRow(t: TimeInfo, act: DetailsActions): [string, string | Node, stri
   }
 }
 
-function tensorRows(ts: TensorSummary[], link2: (t: TensorSummary) => Node | null): HTMLElement {
-  return h('table', { class: 'grid tensors' },
-    h('tbody', {}, ...ts.map((t) => h('tr', {},
-      h('td', { class: 'tname', title: t.name }, t.name || '(omitted)'),
-      h('td', { class: 'mono', text: shapeText(t.shape) }),
-      h('td', { class: 'muted', text: t.dtype }),
-      h('td', {}, link2(t))))));
+/**
+ * Inputs / outputs: one block per tensor, name and full `dtype [shape]` on their own lines, wrapping at
+ * any character when they must (never cut: a 12-dim shape or a 200-character ONNX name reads whole).
+ */
+function tensorRows(ts: TensorSummary[], link2: (t: TensorSummary) => Node | null, weights: Set<string>): HTMLElement {
+  return h('ul', { class: 'plain tensor-list' }, ...ts.map((t) => h('li', { class: 'tensor-item' },
+    h('div', { class: 'tensor-name mono' }, t.name || '(omitted)', weights.has(t.name) ? h('span', { class: 'muted', text: ' · weight' }) : null),
+    h('div', { class: 'tensor-type' }, h('span', { class: 'muted', text: `${t.dtype} ` }), h('span', { class: 'mono', text: shapeText(t.shape) }), ' ', link2(t)))));
+}
+
+/** "first 16 of 1,000: [..]" — a values preview says how much of the tensor it is. */
+function valuesLine(t: TensorView): HTMLElement | null {
+  if (t.values !== undefined) {
+    const all = t.shape.reduce((n, d) => n * d, 1);
+    const what = t.valuesShown !== undefined && t.valuesShown < all ? `first ${grouped(t.valuesShown)} of ${grouped(all)}` : `all ${grouped(all)}`;
+    return h('div', { class: 'tensor-values' }, h('span', { class: 'muted', text: `values (${what}) ` }), h('span', { class: 'mono', text: t.values }));
+  }
+  return t.valuesNote ? h('div', { class: 'muted', text: t.valuesNote }) : null;
+}
+
+/** An initializer or a tensor attribute: dtype and full shape, bytes, where it is stored, first values. */
+function tensorBlock(t: TensorView, showName: boolean): HTMLElement {
+  return h('div', { class: 'tensor-block' },
+    showName ? h('div', { class: 'tensor-name mono', text: t.name }) : null,
+    h('div', { class: 'tensor-type' }, h('span', { class: 'muted', text: `${t.dtype} ` }), h('span', { class: 'mono', text: `[${t.shape.join(', ')}]` }),
+      t.bytes !== null ? h('span', { class: 'muted', text: ` · ${bytes(t.bytes)}${t.bytes >= 1024 ? ` (${grouped(t.bytes)} B)` : ''}` }) : null),
+    h('div', { class: 'tensor-storage muted', text: t.storage }),
+    valuesLine(t));
+}
+
+function attributeValue(a: AttributeView): Node {
+  if (a.tensor) return tensorBlock(a.tensor, false);
+  if (a.graphs?.length) {
+    return h('div', {}, ...a.graphs.map((g) => h('details', { class: 'subgraph' },
+      h('summary', { class: 'wrap', text: a.graphs!.length === 1 ? a.text : `graph "${g.name}": ${g.nodes.length} nodes` }),
+      h('div', { class: 'muted wrap', text: `inputs ${g.inputs.join(', ') || '—'} · outputs ${g.outputs.join(', ') || '—'}` }),
+      h('ol', { class: 'subgraph-nodes' }, ...g.nodes.map((n) => h('li', {}, h('span', { text: n.type }), n.name ? h('span', { class: 'muted mono', text: ` ${n.name}` }) : null))))));
+  }
+  return h('span', { class: 'mono wrap', text: a.text });
+}
+
+function attributesTable(as: AttributeView[]): HTMLElement {
+  return h('table', { class: 'kv attrs' }, ...as.map((a) => h('tr', { attrs: { 'data-attr': a.name } },
+    h('th', { class: 'wrap', text: a.name, title: a.kind }),
+    h('td', {}, attributeValue(a)))));
 }
 
 /** "−128K (−87% of the layer · −0.5% of the model)": the lens shows the first, the model cares about the second. */
 function deltaText(d: number | string, layerBase: number, modelBase: number): string {
   if (typeof d === 'string') return d;
+  if (d === 0) return '0';
   const sign = d < 0 ? '−' : '+';
   const parts = [
     layerBase > 0 ? `${sign}${percent(Math.abs(d), layerBase)} of the layer${layerBase === modelBase ? '' : 's'}` : '',
@@ -78,7 +117,7 @@ export function hintCard(hint: HintView, a: Analysis, act: DetailsActions, focus
     kvTable([
       ['Δ params', deltaText(hint.deltaParams, layerParams, a.totals.params)],
       ['Δ MACs', deltaText(hint.deltaMacs, layerMacs, totalMacs)],
-      ['Δ weights', `${hint.deltaWeightBytes < 0 ? '−' : '+'}${bytes(Math.abs(hint.deltaWeightBytes))}`],
+      ['Δ weights', hint.deltaWeightBytes === 0 ? '0' : `${hint.deltaWeightBytes < 0 ? '−' : '+'}${bytes(Math.abs(hint.deltaWeightBytes))}`],
       ...(hint.error !== undefined ? [['error', hint.error.toExponential(2)] as [string, string]] : []),
     ]),
     hint.detail ? h('p', { class: 'muted', text: hint.detail }) : null,
@@ -89,7 +128,7 @@ export function hintCard(hint: HintView, a: Analysis, act: DetailsActions, focus
 
 export function layerDetails(
   a: Analysis, l: LayerAnalysis, opts: {
-    attributes?: Record<string, string>; motifs: Motif[]; hints: HintView[]; stats: StatsState;
+    details?: NodeDetailsView; motifs: Motif[]; hints: HintView[]; stats: StatsState;
     consumers: (tensor: string) => LayerAnalysis[]; producer: (tensor: string) => LayerAnalysis | undefined;
     focusedHint?: string;
     time?: TimeInfo;
@@ -100,6 +139,7 @@ export function layerDetails(
   const ob = outputBytes(l);
   const fam = opFamily(l.type, l.costed);
   const reason = a.notCosted.find((n) => n.name === l.name)?.reason;
+  const weightNames = new Set((opts.details?.initializers ?? []).map((t) => t.name));
   return h('div', { class: 'details' },
     h('div', { class: 'details-head' },
       h('div', { class: `op fam-${fam}` }, h('span', { class: 'swatch' }), h('span', { class: 'op-type', text: l.type })),
@@ -116,19 +156,18 @@ export function layerDetails(
       ['Output', ob !== undefined ? bytes(ob) : '—'],
       ...(l.costed ? [] : [['Not costed', reason ?? 'no cost rule'] as [string, string]]),
     ])),
-    opts.attributes && Object.keys(opts.attributes).length
-      ? section('Attributes', kvTable(Object.entries(opts.attributes).map(([k, v]) => [k, v])))
-      : null,
+    opts.details?.attributes.length ? section('Attributes', attributesTable(opts.details.attributes)) : null,
     section('Inputs', tensorRows(l.inputs, (t) => {
       const p = opts.producer(t.name);
       return p ? link(`← ${p.type}`, () => act.reveal(p.id), p.name) : null;
-    })),
+    }, weightNames)),
     section('Outputs', tensorRows(l.outputs, (t) => {
       const cs = opts.consumers(t.name);
       if (cs.length === 0) return null;
       const first = cs[0];
       return h('span', {}, link(`→ ${first.type}`, () => act.reveal(first.id), first.name), cs.length > 1 ? ` +${cs.length - 1}` : '');
-    })),
+    }, new Set())),
+    opts.details?.initializers.length ? section('Weights', ...opts.details.initializers.map((t) => tensorBlock(t, true))) : null,
     opts.motifs.length ? section('Part of', h('ul', { class: 'plain' }, ...opts.motifs.map((m) => h('li', {},
       h('span', { class: `chip motif-chip motif-${m.kind}`, text: m.label }), ` ${m.layers.length} layers`)))) : null,
     l.params > 0 ? section('Weight statistics', statsView(opts.stats)) : null,
@@ -139,14 +178,18 @@ function statsView(st: StatsState): HTMLElement {
   if (!st || st.pending) return h('div', { class: 'muted', text: 'Computing…' });
   if (st.error) return h('div', { class: 'error', text: st.error });
   if (!st.stats?.length) return h('div', { class: 'muted', text: 'No weights.' });
-  const f = (x: number) => (Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? x.toPrecision(4) : x.toExponential(2));
-  return h('table', { class: 'grid' },
-    h('thead', {}, h('tr', {}, ...['weight', 'min', 'max', 'mean', 'std', 'zeros'].map((c) => h('th', { text: c })))),
-    h('tbody', {}, ...st.stats.map((w) => h('tr', {},
-      h('td', { class: 'tname', title: `${w.name} ${shapeText(w.shape)}`, text: w.name }),
-      h('td', { class: 'num', text: f(w.min) }), h('td', { class: 'num', text: f(w.max) }),
-      h('td', { class: 'num', text: f(w.mean) }), h('td', { class: 'num', text: f(w.std) }),
-      h('td', { class: 'num', text: `${(100 * w.sparsity).toFixed(1)}%` })))));
+  const f = (x: number) => (x === 0 ? '0' : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? x.toPrecision(4) : x.toExponential(2));
+  // Fixed layout at the panel's width: the weight's name and shape get a row of their own, the five
+  // numbers share the next; nothing runs off to the side.
+  return h('table', { class: 'grid stats' },
+    h('thead', {}, h('tr', {}, ...['min', 'max', 'mean', 'std', 'zeros'].map((c) => h('th', { class: 'num', text: c })))),
+    h('tbody', {}, ...st.stats.flatMap((w) => [
+      h('tr', { class: 'stats-name' }, h('td', { attrs: { colspan: 5 } }, h('span', { class: 'mono wrap', text: w.name }), h('span', { class: 'muted', text: ` ${shapeText(w.shape)}` }))),
+      h('tr', {},
+        h('td', { class: 'num', text: f(w.min) }), h('td', { class: 'num', text: f(w.max) }),
+        h('td', { class: 'num', text: f(w.mean) }), h('td', { class: 'num', text: f(w.std) }),
+        h('td', { class: 'num', text: w.sparsity === 0 ? '0' : `${(100 * w.sparsity).toFixed(1)}%` })),
+    ])));
 }
 
 /** `measuredMs`: the group's members' measured times summed, when a benchmark ran. */

@@ -26,5 +26,5 @@ export function legend(metric: HeatMetric, range: { min: number; max: number } |
     ramp,
     h('div', { class: 'ramp-labels' }, h('span', { text: metricText(metric, range.min) }), h('span', { text: metricText(metric, range.max) })),
     h('div', { class: 'legend-na' }, h('span', { class: 'swatch na' }),
-      timed ? 'no time of its own (fused into another kernel, or no kernel)' : 'no value (symbolic or not costed)'));
+      timed ? 'no time of its own (fused into another kernel, or no kernel)' : 'zero, or no value (symbolic or not costed)'));
 }

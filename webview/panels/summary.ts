@@ -20,12 +20,15 @@ export interface SummaryActions {
   showMotif(kind: MotifKind): void;
 }
 
-export function summaryPanel(a: Analysis, motifs: Motif[], act: SummaryActions): HTMLElement {
+/** `modelHints`: cards of the model-wide hints (INT8, clustering), shown here once. */
+/** `repeated`: the repeated blocks the graph draws (instances, and sets of identical ones). */
+export function summaryPanel(a: Analysis, motifs: Motif[], act: SummaryActions, modelHints: HTMLElement[] = [], repeated?: { blocks: number; sets: number }): HTMLElement {
   const t = a.totals;
   const totalMacs = countValue(t.macs) ?? 0;
   const counts = new Map<MotifKind, number>();
   for (const m of motifs) counts.set(m.kind, (counts.get(m.kind) ?? 0) + 1);
-  const repeatGroups = new Set(motifs.filter((m) => m.repeat).map((m) => m.repeat!.group)).size;
+  const repeatGroups = repeated ? repeated.sets : new Set(motifs.filter((m) => m.repeat).map((m) => m.repeat!.group)).size;
+  const repeatBlocks = repeated ? repeated.blocks : counts.get('repeated') ?? 0;
 
   const topBy = (key: 'macs' | 'params') =>
     [...a.layers]
@@ -51,8 +54,8 @@ export function summaryPanel(a: Analysis, motifs: Motif[], act: SummaryActions):
       return chip;
     }),
     repeatGroups
-      ? h('span', { class: 'chip motif-chip motif-repeated', attrs: { 'data-kind': 'repeated', 'data-count': counts.get('repeated') ?? 0 } },
-          h('b', { text: String(counts.get('repeated') ?? 0) }), ` repeated blocks in ${repeatGroups} group${repeatGroups > 1 ? 's' : ''}`)
+      ? h('span', { class: 'chip motif-chip motif-repeated', attrs: { 'data-kind': 'repeated', 'data-count': repeatBlocks } },
+          h('b', { text: String(repeatBlocks) }), ` repeated blocks in ${repeatGroups} group${repeatGroups > 1 ? 's' : ''}`)
       : null);
 
   return h('div', { class: 'summary' },
@@ -68,6 +71,7 @@ export function summaryPanel(a: Analysis, motifs: Motif[], act: SummaryActions):
         ? [['Bound dims', Object.entries(a.details.boundDims).map(([k, v]) => `${k}=${v}`).join(', ')] as [string, string]]
         : []),
     ])),
+    modelHints.length ? section('Model-wide hints', ...modelHints) : null,
     section('Structure', motifChips),
     section('Top layers by MACs', barChart(topBy('macs'))),
     section('Top layers by parameters', barChart(topBy('params'))),

@@ -1,4 +1,4 @@
-import { dimAdd, dimJson, symbolsOf, type Dim } from '../ir/dim';
+import { DIM_LIMITS, dimAdd, dimJson, swollenDims, symbolsOf, type Dim } from '../ir/dim';
 import { isFloatType } from '../ir/dtype';
 import { subgraphsOf, type Graph, type Model, type Node, type TensorType } from '../ir/graph';
 import { elementCount, tensorByteLength, type LazyTensor } from '../ir/tensor';
@@ -9,6 +9,8 @@ import { parameterSlotsOf } from './parameterSlots';
 import { findTiedWeights } from './tiedWeights';
 import { peakActivationBytes, tensorBytes } from './liveness';
 import type { Analysis, LayerAnalysis, NotCosted, TensorSummary } from './types';
+import { dict, plain, table } from '../tables';
+import { pushAll } from '../arrays';
 import { analyzeLlm, LlmAnalysisError, type LlmOptions } from './llm';
 
 export interface AnalyzeOptions {
@@ -73,8 +75,8 @@ function analyzeGraph(model: Model, opts: AnalyzeOptions): Analysis {
   for (const p of tied?.pairs ?? []) env.warnings.add(`"${p.copy}" is ${p.relation === 'transpose' ? 'a transposed copy' : 'a copy'} of "${p.kept}" (${p.elements.toLocaleString('en-US')} parameters): counted once`);
   const layers: LayerAnalysis[] = [];
   const notCosted: NotCosted[] = [];
-  const producers: Record<string, string> = {};
-  const byType: Record<string, { count: number; params: number; macs: Dim; flops: Dim }> = {};
+  const producers = dict<string>();
+  const byType = dict<{ count: number; params: number; macs: Dim; flops: Dim }>();
   let macs: Dim = 0;
   let flops: Dim = 0;
   let constants = 0;
@@ -112,8 +114,12 @@ function analyzeGraph(model: Model, opts: AnalyzeOptions): Analysis {
     graph.outputs.map((o) => o.name),
   );
 
-  const warnings = [...model.warnings, ...env.warnings];
-  if (warnings.length > MAX_WARNINGS) warnings.splice(MAX_WARNINGS, warnings.length - MAX_WARNINGS, `... and ${warnings.length - MAX_WARNINGS} more warnings`);
+  const swollen = swollenDims();
+  if (swollen > 0) env.warnings.add(`${swollen} symbolic dim${swollen === 1 ? '' : 's'} grew past ${DIM_LIMITS.maxTerms} terms, degree ${DIM_LIMITS.maxDegree} or ${DIM_LIMITS.maxText} characters and became opaque symbols (unk__x…)`);
+  // A model of 100,000 unknown layers has 200,000 warnings: the first MAX_WARNINGS are kept, the rest counted.
+  const total = model.warnings.length + env.warnings.size;
+  const warnings = pushAll(pushAll([], model.warnings.slice(0, MAX_WARNINGS + 1)), [...env.warnings].slice(0, MAX_WARNINGS + 1)).slice(0, MAX_WARNINGS);
+  if (total > MAX_WARNINGS) warnings.push(`... and ${total - MAX_WARNINGS} more warnings`);
 
   return {
     format: model.format,
@@ -126,14 +132,14 @@ function analyzeGraph(model: Model, opts: AnalyzeOptions): Analysis {
     details: {
       constants,
       nonFloatInitializerElements: weights.nonFloatElements,
-      weightBytesByDtype: weights.bytesByDtype,
+      weightBytesByDtype: plain(weights.bytesByDtype),
       ...(tied && tied.pairs.length > 0
         ? { tiedWeights: { pairs: tied.pairs, storedParams: weights.params + weights.tiedParams, uniqueParams: weights.params, storedBytes: weights.bytes, uniqueBytes: weights.bytes - weights.tiedBytes, search: { candidates: tied.candidates, sampled: tied.sampled, fullChecks: tied.fullChecks } } }
         : {}),
       boundDims: { ...dims },
       freeDims: inputSymbols.filter((s) => !s.startsWith('unk__')),
       byType: Object.fromEntries(Object.entries(byType).map(([k, v]) => [k, { count: v.count, params: v.params, macs: dimJson(v.macs), flops: dimJson(v.flops) }])),
-      producers,
+      producers: plain(producers),
       opsets: model.opsets,
       producer: model.producer,
       ...(Object.keys(model.metadata).length ? { metadata: { ...model.metadata } } : {}),
@@ -228,6 +234,15 @@ function constantElements(n: Node): number {
 }
 
 /**
+ * Clustered weights (passes/cluster.ts) are stored as uint8 / uint4 indices Cast to int64 and looked up
+ * in a codebook by Gather: each index stands for one weight, so it counts as a parameter as int8
+ * weights behind DequantizeLinear do. Shape constants are int64, never uint8/uint4, so they stay out.
+ */
+function codebookIndices(n: Node, t: LazyTensor, slot: number | undefined): boolean {
+  return n.domain === '' && n.opType === 'Cast' && slot === 0 && (t.dtype === 'uint8' || t.dtype === 'uint4');
+}
+
+/**
  * Initializers by first consumer: floating-point ones are parameters, each counted once (a weight
  * shared by several nodes belongs to the first). Keras nodes name their weights in `node.weights`.
  * Initializers of subgraph bodies belong to the node holding the body.
@@ -236,7 +251,7 @@ class WeightLedger {
   params = 0;
   bytes = 0;
   nonFloatElements = 0;
-  bytesByDtype: Record<string, number> = {};
+  bytesByDtype = dict<number>();
   /** Parameters and bytes of copies of tied weights (in `bytes`, not in `params`). */
   tiedParams = 0;
   tiedBytes = 0;
@@ -257,7 +272,7 @@ class WeightLedger {
         // A tied copy: its bytes are stored, its parameters are the kept tensor's.
         this.tiedParams += elems;
         this.tiedBytes += b;
-      } else if (quant && slot !== undefined ? quant.slots.includes(slot) : isFloatType(t.dtype)) params += (slot !== undefined ? quant?.logical?.(n, t, slot) : undefined) ?? elems;
+      } else if (quant && slot !== undefined ? quant.slots.includes(slot) : isFloatType(t.dtype) || codebookIndices(n, t, slot)) params += (slot !== undefined ? quant?.logical?.(n, t, slot) : undefined) ?? elems;
       else if (!isFloatType(t.dtype)) this.nonFloatElements += elems;
       bytes += b;
       const kind = t.stored?.type ?? (slot !== undefined ? quant?.storedAs?.(n, t, slot) : undefined) ?? t.dtype;

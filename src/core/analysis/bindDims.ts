@@ -4,11 +4,12 @@ import type { TensorType } from '../ir/graph';
 /** Replaces bound symbols in a dim by their values (a polynomial evaluates to a number when all are bound). */
 export function bindDim(d: Dim, dims: Record<string, number>): Dim {
   if (typeof d === 'number') return d;
-  if (!d.symbols().some((s) => s in dims)) return d;
+  // Own entries only: a dim_param named `isPrototypeOf` or `constructor` is no bound dim.
+  if (!d.symbols().some((s) => Object.prototype.hasOwnProperty.call(dims, s))) return d;
   let out: Dim = 0;
   for (const t of d.terms) {
     let term: Dim = t.coeff;
-    for (const a of t.atoms) term = dimMul(term, a in dims ? dims[a] : sym(a));
+    for (const a of t.atoms) term = dimMul(term, Object.prototype.hasOwnProperty.call(dims, a) && typeof dims[a] === 'number' ? dims[a] : sym(a));
     out = dimAdd(out, term);
   }
   return out;

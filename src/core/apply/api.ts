@@ -7,6 +7,7 @@ import { loadModel } from '../formats/index';
 import { writeOnnx } from '../formats/onnx/writer';
 import type { Model } from '../ir/graph';
 import { combine } from '../passes/combine';
+import { lowRankMoments } from './activationAware';
 import { diffAnalyses } from '../passes/delta';
 import { passByName, PASS_NAMES, suggestAll } from '../passes/registry';
 import type { Delta, FindOptions, KnobValues, LayerError, PassName, Suggestion } from '../passes/types';
@@ -40,7 +41,7 @@ export async function optimize(
   knobs: KnobValues,
   layers: string[] | undefined,
   outFile: string,
-  opts: FindOptions & { onProgress?: (f: number, msg: string) => void } = {},
+  opts: FindOptions & { onProgress?: (f: number, msg: string) => void; activationAware?: { inputsDir?: string; samples?: number } } = {},
 ): Promise<OptimizeResult> {
   const t0 = Date.now();
   const p = passByName(pass);
@@ -51,7 +52,9 @@ export async function optimize(
   const found = await p.find(model, before, opts);
   const s = combine(found, layers, pass);
   const errors: LayerError[] = [];
-  const rewritten = await p.rewrite(model, s, knobs, { withWeights: true, onError: (e) => errors.push(e), onProgress: opts.onProgress });
+  // Activation-aware low-rank: the layers' input second moments from calibration runs (ONNX Runtime).
+  const inputMoments = opts.activationAware && p.name === 'low-rank' ? await lowRankMoments(model, s.layers, { dims: opts.dims, ...opts.activationAware }) : undefined;
+  const rewritten = await p.rewrite(model, s, knobs, { withWeights: true, onError: (e) => errors.push(e), onProgress: opts.onProgress, inputMoments });
   await writeOnnx(rewritten, outFile);
   const after = analyzeModel(await loadModel(outFile), { dims: opts.dims });
   return { pass: p.name, layers: s.layers, knobs, delta: diffAnalyses(before, after), errors, outFile, seconds: (Date.now() - t0) / 1000 };

@@ -1,6 +1,8 @@
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ModelError } from '../errors';
+import { requireRegularFile } from './modelFiles';
+import { swollenDims } from '../ir/dim';
 import type { Model } from '../ir/graph';
 import { readOnnxFile } from './onnx/reader';
 import { readKerasArchive, readKerasH5, readKerasJsonFile } from './keras';
@@ -17,8 +19,11 @@ export async function detectFormat(file: string): Promise<DetectedFormat> {
   try {
     const st = await stat(file);
     if (st.isDirectory()) return 'hf-folder';
+    // Checked before opening: opening a FIFO blocks until a writer comes, reading a device never ends.
+    requireRegularFile(file);
     size = st.size;
   } catch (e) {
+    if (e instanceof ModelError) throw e;
     throw new ModelError(`cannot read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'io');
   }
   const base = path.basename(file).toLowerCase();
@@ -69,6 +74,7 @@ async function hasModelType(file: string, size: number): Promise<boolean> {
 
 /** Reads any supported model file into the IR. Errors are ModelErrors with one-line messages. */
 export async function loadModel(file: string): Promise<Model> {
+  swollenDims(); // the count of dims made opaque is per model (the analysis warns about them)
   const fmt = await detectFormat(file);
   switch (fmt) {
     case 'onnx':

@@ -9,7 +9,7 @@ import { ModelError } from '../errors';
  * `..` escapes, symbolic links that leave the folder and anything but a regular file are refused, each
  * with a reason in the user's words.
  */
-export type Resolved = { ok: true; file: string; size: number } | { ok: false; why: string };
+export type Resolved = { ok: true; file: string; size: number } | { ok: false; why: string; missing?: boolean };
 
 export function resolveInModelFolder(dir: string, ref: string): Resolved {
   const norm = ref.replace(/\\/g, '/');
@@ -20,7 +20,7 @@ export function resolveInModelFolder(dir: string, ref: string): Resolved {
   const file = path.resolve(dir, norm);
   if (!isInside(dir, file)) return { ok: false, why: `"${printable(ref)}" points outside the model's folder` };
   const kind = fileKind(file);
-  if (kind.kind !== 'file') return { ok: false, why: `file "${printable(ref)}" ${kind.why}` };
+  if (kind.kind !== 'file') return { ok: false, why: `file "${printable(ref)}" ${kind.why}`, missing: kind.missing };
   let real: string;
   try {
     real = realpathSync(file);
@@ -45,24 +45,32 @@ export function requireInModelFolder(dir: string, ref: string, what: string): { 
 export function requireRegularFile(file: string): number {
   const k = fileKind(file);
   if (k.kind === 'file') return k.size;
+  if (k.missing) throw new ModelError('cannot read file: ENOENT (no such file)', 'io');
   throw new ModelError(`cannot read the model: ${k.why}`, 'io');
 }
 
-type Kind = { kind: 'file'; size: number } | { kind: 'other'; why: string };
+type Kind = { kind: 'file'; size: number } | { kind: 'other'; why: string; missing?: boolean };
 
 function fileKind(file: string): Kind {
   try {
     const st = statSync(file);
     if (st.isFile()) return { kind: 'file', size: st.size };
-    if (st.isDirectory()) return { kind: 'other', why: 'is a folder, not a file' };
+    if (st.isDirectory()) return { kind: 'other', why: 'is a folder, not a regular file' };
     if (st.isFIFO()) return { kind: 'other', why: 'is a named pipe (FIFO), not a regular file' };
     if (st.isCharacterDevice() || st.isBlockDevice()) return { kind: 'other', why: 'is a device, not a regular file' };
     if (st.isSocket()) return { kind: 'other', why: 'is a socket, not a regular file' };
     return { kind: 'other', why: 'is not a regular file' };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return { kind: 'other', why: code === 'ENOENT' ? 'is missing' : `cannot be read (${code ?? (e as Error).message})` };
+    return code === 'ENOENT' ? { kind: 'other', why: 'is missing', missing: true } : { kind: 'other', why: `cannot be read (${code ?? (e as Error).message})` };
   }
+}
+
+/** Whether `ref` names a place inside `dir` by its text alone (no absolute path, no `..` escape, no NUL). */
+export function staysInFolder(dir: string, ref: string): boolean {
+  const norm = ref.replace(/\\/g, '/');
+  if (norm.includes('\0') || path.isAbsolute(norm) || /^[A-Za-z]:/.test(norm)) return false;
+  return isInside(dir, path.resolve(dir, norm));
 }
 
 function isInside(dir: string, file: string): boolean {

@@ -12,12 +12,37 @@ interface Term {
   coeff: number;
 }
 
+/**
+ * Bounds on a symbolic expression: a file can make dims swell (50,000 distinct dim_params summed, a
+ * max() doubling per node, a polynomial squared per level, a 4 MiB dim_param carried through every
+ * node). Past a bound the dim becomes an opaque symbol (`unk__x<hash>`: equal expressions still get
+ * the same symbol) and `swollenDims()` counts it for the analysis's warning.
+ */
+export const DIM_LIMITS = { maxTerms: 64, maxDegree: 16, maxText: 256 };
+
+let swollen = 0;
+/** How many dims became opaque since the last call (and resets the count). */
+export function swollenDims(): number {
+  const n = swollen;
+  swollen = 0;
+  return n;
+}
+
+function opaque(key: string): SymDim {
+  swollen++;
+  // FNV-1a over the key (bounded: it is built from bounded parts).
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return SymDim.named(`unk__x${(h >>> 0).toString(16).padStart(8, '0')}`);
+}
+
 export class SymDim {
+  private memo?: string;
   private constructor(readonly terms: readonly Term[]) {}
 
   /** Canonical text: the identity of a symbolic dim, and its display form. */
   get text(): string {
-    return formatTerms(this.terms);
+    return (this.memo ??= formatTerms(this.terms));
   }
 
   toString(): string {
@@ -31,7 +56,13 @@ export class SymDim {
     return [...s].sort();
   }
 
+  /** An atom whose name is known to be short (no bound check). */
+  static named(name: string): SymDim {
+    return new SymDim([{ atoms: [name], coeff: 1 }]);
+  }
+
   static atom(name: string): SymDim {
+    if (name.length > DIM_LIMITS.maxText) return opaque(`${name.length}:${name.slice(0, 64)}:${name.slice(-64)}:${sample(name)}`);
     return new SymDim([{ atoms: [name], coeff: 1 }]);
   }
 
@@ -49,7 +80,11 @@ export class SymDim {
     if (out.length === 0) return 0;
     if (out.length === 1 && out[0].atoms.length === 0) return out[0].coeff;
     out.sort(compareTerms);
-    return new SymDim(out);
+    if (out.length > DIM_LIMITS.maxTerms || out.some((t) => t.atoms.length > DIM_LIMITS.maxDegree)) {
+      return opaque(out.map((t) => `${t.coeff}*${t.atoms.join('*')}`).join('+'));
+    }
+    const d = new SymDim(out);
+    return d.text.length > DIM_LIMITS.maxText ? opaque(d.text) : d;
   }
 }
 
@@ -167,6 +202,14 @@ export function symbolsOf(dims: readonly Dim[]): string[] {
   const s = new Set<string>();
   for (const d of dims) if (typeof d !== 'number') for (const x of d.symbols()) s.add(x);
   return [...s].sort();
+}
+
+/** A cheap fingerprint of a long name: 64 characters spread over it. */
+function sample(name: string): string {
+  let out = '';
+  const step = Math.max(1, Math.floor(name.length / 64));
+  for (let i = 0; i < name.length; i += step) out += name[i];
+  return out;
 }
 
 function wrap(d: Dim): string {

@@ -2,6 +2,7 @@ import type { Dim } from './dim';
 import type { DType } from './dtype';
 import type { LlmInfo } from './llm';
 import type { LazyTensor } from './tensor';
+import { pushAll } from '../arrays';
 
 /** Type and shape of a value. `shape` undefined = rank unknown. */
 export interface TensorType {
@@ -122,7 +123,7 @@ export function subgraphsOf(n: Node): Graph[] {
   const out: Graph[] = [];
   for (const a of Object.values(n.attrs)) {
     if (a.kind === 'graph') out.push(a.value);
-    else if (a.kind === 'graphs') out.push(...a.value);
+    else if (a.kind === 'graphs') pushAll(out, a.value);
   }
   return out;
 }

@@ -1,9 +1,11 @@
 import type { Analysis } from '../analysis/types';
 import { attrFloat, attrInt, type Model, type Node } from '../ir/graph';
 import { finish, kerasConfig } from './common';
-import { GraphIndex, Namer, absentTensor, cloneModel, f32Tensor, initializer, pruneUnused, removeNode, renameUses } from './graphEdit';
+import { WRITABLE_FLOATS } from '../tensor/bytes';
+import { GraphIndex, Namer, absentTensor, cloneModel, floatTensor, initializer, pruneUnused, removeNode, renameUses } from './graphEdit';
 import type { FindOptions, KnobValues, Pass, RewriteOptions, Suggestion } from './types';
 import { readWeights } from './weights';
+import { table } from '../tables';
 
 /**
  * BatchNormalization after a Conv or Gemm is an affine map per output channel, so it folds into the
@@ -25,7 +27,7 @@ function sites(model: Model): Site[] {
     const prod = ix.producer.get(bn.inputs[0]);
     if (!prod || prod.domain !== '' || ix.soleConsumer(bn.inputs[0]) !== bn) continue;
     const w = initializer(g, prod.inputs[1]);
-    if (!w || (prod.inputs[2] && !initializer(g, prod.inputs[2]))) continue;
+    if (!w || !WRITABLE_FLOATS.has(w.dtype) || (prod.inputs[2] && !initializer(g, prod.inputs[2]))) continue;
     // A weight shared with another node would change that node too.
     if (ix.uses(prod.inputs[1]).length !== 1) continue;
     const c = initializer(g, bn.inputs[1])!.dims[0];
@@ -47,7 +49,7 @@ interface KerasSite {
   c: number;
 }
 
-const KERAS_PRODUCERS: Record<string, number> = { Conv2D: 4, Conv1D: 3, DepthwiseConv2D: 4, Dense: 2 };
+const KERAS_PRODUCERS: Record<string, number> = table({ Conv2D: 4, Conv1D: 3, DepthwiseConv2D: 4, Dense: 2 });
 
 function kerasSites(model: Model): KerasSite[] {
   const g = model.graph;
@@ -85,8 +87,8 @@ async function rewriteKeras(model: Model, s: Suggestion, opts: RewriteOptions): 
     const kt = g.initializers.get(site.kernel)!;
     const biasName = site.bias ?? `${prod.name}/bias`;
     const bnW = (re: RegExp) => bn.weights?.find((w) => re.test(w));
-    let kernel = absentTensor(kt.name, 'float32', kt.dims);
-    let bias = absentTensor(biasName, 'float32', [c]);
+    let kernel = absentTensor(kt.name, kt.dtype, kt.dims);
+    let bias = absentTensor(biasName, kt.dtype, [c]);
     if (opts.withWeights) {
       const K = await readWeights(kt);
       const get = async (re: RegExp, dflt: number) => {
@@ -98,8 +100,8 @@ async function rewriteKeras(model: Model, s: Suggestion, opts: RewriteOptions): 
       const eps = Number(kerasConfig(bn).epsilon ?? 1e-3);
       const scale = Float64Array.from(gamma, (gm, k) => gm / Math.sqrt(vr[k] + eps));
       // Channels-last kernels: the output channel is the fastest-varying index.
-      kernel = f32Tensor(kt.name, kt.dims, Float32Array.from(K, (v, i) => v * scale[i % c]));
-      bias = f32Tensor(biasName, [c], Float32Array.from(oldB, (b, k) => (b - mean[k]) * scale[k] + beta[k]));
+      kernel = floatTensor(kt.name, kt.dtype, kt.dims, Float32Array.from(K, (v, i) => v * scale[i % c]));
+      bias = floatTensor(biasName, kt.dtype, [c], Float32Array.from(oldB, (b, k) => (b - mean[k]) * scale[k] + beta[k]));
     }
     g.initializers.set(kt.name, kernel);
     g.initializers.set(biasName, bias);
@@ -144,8 +146,8 @@ export const bnFold: Pass = {
       const c = initializer(g, bn.inputs[1])!.dims[0];
       const wName = namer.fresh(`${w.name}_bnfold`);
       const bName = namer.fresh(`${prod.outputs[0]}_bnfold_bias`);
-      let newW = absentTensor(wName, 'float32', w.dims);
-      let newB = absentTensor(bName, 'float32', [c]);
+      let newW = absentTensor(wName, w.dtype, w.dims);
+      let newB = absentTensor(bName, w.dtype, [c]);
       if (opts.withWeights) {
         const [W, gamma, beta, mean, vr] = await Promise.all([w, ...bn.inputs.slice(1, 5).map((i) => initializer(g, i)!)].map(readWeights));
         const oldB = prod.inputs[2] ? await readWeights(initializer(g, prod.inputs[2])!) : undefined;
@@ -168,8 +170,8 @@ export const bnFold: Pass = {
           const b = oldB ? beta0 * oldB[oldB.length === 1 ? 0 : k] : 0;
           Bn[k] = (b - mean[k]) * scale[k] + beta[k];
         }
-        newW = f32Tensor(wName, w.dims, Wn);
-        newB = f32Tensor(bName, [c], Bn);
+        newW = floatTensor(wName, w.dtype, w.dims, Wn);
+        newB = floatTensor(bName, w.dtype, [c], Bn);
       }
       g.initializers.set(wName, newW);
       g.initializers.set(bName, newB);

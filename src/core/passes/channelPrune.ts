@@ -5,6 +5,7 @@ import { finish, inferModel, knobValue } from './common';
 import { GraphIndex, Namer, cloneModel, dropAlong, initializer, pruneUnused } from './graphEdit';
 import type { FindOptions, Knob, KnobValues, Pass, RewriteOptions, Suggestion } from './types';
 import { readWeights } from './weights';
+import { WRITABLE_FLOATS } from '../tensor/bytes';
 import { kerasCandidates, prunedCount, pruneKerasOne } from './channelPruneKeras';
 
 /**
@@ -195,7 +196,7 @@ function candidates(model: Model): { node: Node; plan: Plan }[] {
   for (const n of g.nodes) {
     if (n.opType !== 'Conv' || n.domain !== '' || attrInt(n, 'group', 1) !== 1) continue;
     const w = initializer(g, n.inputs[1]);
-    if (!w || w.dtype !== 'float32' || w.dims[0] < 4 || ix.uses(w.name).length !== 1) continue;
+    if (!w || !WRITABLE_FLOATS.has(w.dtype) || w.dims[0] < 4 || ix.uses(w.name).length !== 1) continue;
     if (n.inputs[2] && !initializer(g, n.inputs[2])) continue;
     const p = plan(model, ix, tys, n, [0]);
     if (p) out.push({ node: n, plan: p });
@@ -237,7 +238,7 @@ export const channelPrune: Pass = {
         detail: { dependents: deps },
       }, opts));
     }
-    return out;
+    return withCombined(this, model, analysis, out, opts);
   },
 
   async rewrite(model: Model, s: Suggestion, knobs: KnobValues, opts: RewriteOptions): Promise<Model> {
@@ -279,7 +280,26 @@ async function findKeras(pass: Pass, model: Model, analysis: Analysis, opts?: Fi
       detail: { dependents: deps },
     }, opts));
   }
-  return out;
+  return withCombined(pass, model, analysis, out, opts);
+}
+
+/**
+ * "Prune all": the candidates' deltas do not add up (pruning a layer and its successor both shrink the
+ * successor's input side), so the combination is its own suggestion, its delta from rewriting all of
+ * them together and re-analysing.
+ */
+async function withCombined(pass: Pass, model: Model, analysis: Analysis, singles: Suggestion[], opts?: FindOptions): Promise<Suggestion[]> {
+  if (singles.length < 2) return singles;
+  const layers = singles.flatMap((s) => s.layers);
+  const all = await finish(pass, model, analysis, {
+    pass: 'channel-prune',
+    title: `Prune all ${singles.length} candidates together (Δ of the combination: a layer and its pruned successor share savings)`,
+    layers,
+    kind: 'needs-fine-tuning',
+    knobs: [RATIO],
+    detail: { combined: true, dependents: [...new Set(singles.flatMap((s) => (s.detail?.dependents as string[]) ?? []))] },
+  }, opts);
+  return [...singles, all];
 }
 
 async function pruneOne(model: Model, producer: Node, ratio: number, opts: RewriteOptions): Promise<Model> {

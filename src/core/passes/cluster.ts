@@ -2,17 +2,14 @@ import type { Analysis } from '../analysis/types';
 import type { Model, Node } from '../ir/graph';
 import { elementCount, type LazyTensor } from '../ir/tensor';
 import { finish, knobValue } from './common';
-import { Namer, absentTensor, cloneModel, f32Tensor, pruneUnused, renameUses } from './graphEdit';
+import { inlineTensor } from '../ir/tensor';
+import { bytesToFloat32, floatsToBytes } from '../tensor/bytes';
+import { Namer, absentTensor, cloneModel, floatTensor, newNode, pruneUnused, renameUses } from './graphEdit';
 import type { FindOptions, Knob, KnobValues, Pass, RewriteOptions, Suggestion } from './types';
 import { weightSites } from './weightSites';
 import { readWeights, relError } from './weights';
 
 const BITS: Knob = { name: 'bits', label: 'bits per weight: 2^bits shared values per layer', min: 2, max: 8, step: 1, default: 4 };
-
-/** Bytes of a clustered tensor stored as packed b-bit indices plus a float32 codebook. */
-export function clusteredBytes(elements: number, bits: number): number {
-  return Math.ceil((elements * bits) / 8) + 4 * 2 ** bits;
-}
 
 /**
  * 1-D k-means (Lloyd) on sorted values: with the data sorted, each cluster is a contiguous run, so an
@@ -84,6 +81,19 @@ function sitesOf(model: Model, min: number): { node: Node; tensor: LazyTensor }[
   return out;
 }
 
+/** Index storage of a clustered ONNX weight: packed uint4 needs opset 21 (Cast from uint4); else uint8. */
+export function indexType(bits: number, opset: number): 'uint4' | 'uint8' {
+  return bits <= 4 && opset >= 21 ? 'uint4' : 'uint8';
+}
+
+/** Indices as stored: uint8 one per byte; uint4 two per byte, element 0 in the low nibble (ONNX packing). */
+function packIndices(idx: Uint8Array, type: 'uint4' | 'uint8'): Uint8Array {
+  if (type === 'uint8') return idx;
+  const out = new Uint8Array(Math.ceil(idx.length / 2));
+  for (let i = 0; i < idx.length; i++) out[i >> 1] |= (idx[i] & 15) << ((i & 1) * 4);
+  return out;
+}
+
 export const cluster: Pass = {
   name: 'cluster',
   title: 'Weight clustering (k-means codebook)',
@@ -92,41 +102,93 @@ export const cluster: Pass = {
     const sites = sitesOf(model, 1024);
     if (sites.length === 0) return [];
     const elems = sites.reduce((s, x) => s + elementCount(x.tensor), 0);
+    const onnx = model.format !== 'keras';
+    const idx = indexType(BITS.default, model.opsets[''] ?? 0);
+    const storage = onnx
+      ? `stored as a 2^b-value codebook + ${idx} indices (Cast + Gather)${idx === 'uint8' ? '; packed 4-bit indices need opset 21' : ''}`
+      : 'values written back as float32 (Keras has no codebook storage): a smaller file only after compression (zip)';
     const sug = await finish(this, model, analysis, {
       pass: 'cluster',
-      title: `Cluster ${sites.length} weight tensors to 2^b shared values`,
+      title: `Cluster ${sites.length} weight tensors to 2^b shared values, ${storage}`,
       layers: [...new Set(sites.map((s) => s.node.id))],
       kind: 'approximate',
       knobs: [BITS],
-      detail: { elements: elems, float32Bytes: 4 * elems, compressedBytes: clusteredBytes(elems, BITS.default) },
+      detail: { elements: elems },
     }, opts);
     return [sug];
   },
 
   async rewrite(model: Model, s: Suggestion, knobs: KnobValues, opts: RewriteOptions): Promise<Model> {
     const bits = knobValue(knobs, BITS);
+    if (model.format !== 'keras') return rewriteOnnx(model, s, bits, opts);
     const out = cloneModel(model);
     const g = out.graph;
-    const namer = new Namer(g);
     const wanted = new Set(s.layers);
     const sites = sitesOf(model, 1024).filter((x) => wanted.has(x.node.id));
     for (const [i, site] of sites.entries()) {
       const t = site.tensor;
       // Keras layers own their weights by name (the name is the file's): the values change in place.
-      const name = model.format === 'keras' ? t.name : namer.fresh(`${t.name}_clustered${bits}b`);
       if (opts.withWeights) {
         opts.onProgress?.(i / sites.length, `k-means on ${t.name}`);
         const W = await readWeights(t);
         const { centroids, assign } = kmeans1d(W, 2 ** bits);
         const C = Float32Array.from(W, (v) => centroids[assign(v)]);
         opts.onError?.({ layer: site.node.id, relError: relError(W, C) });
-        g.initializers.set(name, f32Tensor(name, t.dims, C));
+        g.initializers.set(t.name, floatTensor(t.name, t.dtype, t.dims, C));
       } else {
-        g.initializers.set(name, absentTensor(name, 'float32', t.dims));
+        g.initializers.set(t.name, absentTensor(t.name, t.dtype, t.dims));
       }
-      if (name !== t.name) renameUses(g, t.name, name);
     }
     pruneUnused(g);
     return out;
   },
 };
+
+/**
+ * ONNX: W becomes Gather(codebook, Cast(indices → int64)), the codebook 2^b values in W's float type
+ * (padded to exactly 2^b so the structure-only delta is the written one), the indices uint8 or packed
+ * uint4 with W's shape. ONNX Runtime folds the constant subgraph at load, so runs are unaffected.
+ */
+async function rewriteOnnx(model: Model, s: Suggestion, bits: number, opts: RewriteOptions): Promise<Model> {
+  const out = cloneModel(model);
+  const g = out.graph;
+  const namer = new Namer(g);
+  const k = 2 ** bits;
+  const idxType = indexType(bits, model.opsets[''] ?? 0);
+  const wanted = new Set(s.layers);
+  const sites = sitesOf(model, 1024).filter((x) => wanted.has(x.node.id));
+  for (const [i, site] of sites.entries()) {
+    const t = site.tensor;
+    const cb = namer.fresh(`${t.name}_codebook`);
+    const ix = namer.fresh(`${t.name}_indices`);
+    const ix64 = namer.fresh(`${t.name}_indices_int64`);
+    const val = namer.fresh(`${t.name}_clustered${bits}b`);
+    if (opts.withWeights) {
+      opts.onProgress?.(i / sites.length, `k-means on ${t.name}`);
+      const W = await readWeights(t);
+      const { centroids, assign } = kmeans1d(W, k);
+      const book = new Float64Array(k).fill(centroids[centroids.length - 1]);
+      book.set(centroids);
+      // The error is measured against the codebook as stored (rounded to the weight's type).
+      const stored = bytesToFloat32(floatsToBytes(book, t.dtype), t.dtype, k);
+      const idx = new Uint8Array(W.length);
+      const C = new Float32Array(W.length);
+      for (let j = 0; j < W.length; j++) {
+        idx[j] = assign(W[j]);
+        C[j] = stored[idx[j]];
+      }
+      opts.onError?.({ layer: site.node.id, relError: relError(W, C) });
+      g.initializers.set(cb, floatTensor(cb, t.dtype, [k], book));
+      g.initializers.set(ix, inlineTensor(ix, idxType, t.dims, packIndices(idx, idxType)));
+    } else {
+      g.initializers.set(cb, absentTensor(cb, t.dtype, [k]));
+      g.initializers.set(ix, absentTensor(ix, idxType, t.dims));
+    }
+    renameUses(g, t.name, val);
+    const cast = newNode(namer.fresh(`${site.node.id}_indices_Cast`), 'Cast', [ix], [ix64], { to: { kind: 'int', value: 7 } }, site.node.scope);
+    const gather = newNode(namer.fresh(`${site.node.id}_codebook_Gather`), 'Gather', [cb, ix64], [val], {}, site.node.scope);
+    g.nodes.splice(g.nodes.findIndex((n) => n.inputs.includes(val)), 0, cast, gather);
+  }
+  pruneUnused(g);
+  return out;
+}

@@ -4,6 +4,7 @@ import { inferGraph } from '../rules/engine';
 import { ConstReader } from '../rules/tensorValues';
 import { deltaOf } from './delta';
 import type { LayerError, FindOptions, Knob, KnobValues, Pass, PassName, Suggestion, SuggestionKind } from './types';
+import { maxOf } from '../arrays';
 
 export interface Draft {
   pass: PassName;
@@ -32,20 +33,57 @@ export async function finish(pass: Pass, model: Model, analysis: Analysis, d: Dr
     knobs: d.knobs,
     at,
     delta: { params: 0, macs: 0, weightBytes: 0 },
+    appliable: true,
   };
+  const needs = needsWeights(model, d.pass);
+  if (needs) {
+    s.appliable = false;
+    s.needs = needs;
+  }
   if (d.detail) s.detail = d.detail;
   const after = await pass.rewrite(model, s, at, { withWeights: false });
   s.delta = deltaOf(analysis, after, opts.dims);
-  if (s.kind !== 'exact' && (opts.measureBudget ?? 0) > 0 && weightElements(model, s.layers) <= opts.measureBudget!) {
+  // Approximate suggestions always carry their computed error (a filter on the error must never let an
+  // unmeasured one through); fine-tuning ones, whose error is only a starting point, within the budget.
+  const budget = opts.measureBudget ?? 0;
+  if (s.kind === 'approximate' ? budget > 0 : s.kind !== 'exact' && budget > 0 && weightElements(model, s.layers) <= budget) {
     const perLayer: LayerError[] = [];
     try {
       await pass.rewrite(model, s, at, { withWeights: true, onError: (e) => perLayer.push(e) });
-      if (perLayer.length) s.error = { metric: 'relative-frobenius', value: Math.max(...perLayer.map((e) => e.relError)), perLayer };
+      if (perLayer.length) s.error = { metric: 'relative-frobenius', value: maxOf(perLayer.map((e) => e.relError)), perLayer };
     } catch {
       // Weights not available (architecture-only file): the suggestion stands without a measured error.
     }
   }
   return s;
+}
+
+/** Passes whose result is computed from the weight values (nothing to write without them). */
+const FROM_VALUES = new Set<PassName>(['cluster', 'channel-prune', 'quantize-int8']);
+
+/**
+ * What Apply would need and the file lacks, or undefined when it can run. Weights read on demand
+ * (.keras / .h5) count as present. An architecture-only Keras JSON is edited as text, so passes that
+ * only change the structure apply to it; a file that has weights but cannot reach some of them
+ * (tfjs shards or ONNX external data not beside it) cannot be rewritten consistently by any weight pass.
+ */
+export function needsWeights(model: Model, pass: PassName): string | undefined {
+  let reason: string | undefined;
+  for (const t of model.graph.initializers.values()) {
+    if (t.source.kind === 'absent' && !/read on demand/.test(t.source.reason)) {
+      reason = t.source.reason;
+      break;
+    }
+  }
+  if (reason === undefined) return undefined;
+  if (model.format === 'keras') {
+    if (/^architecture-only/.test(reason)) {
+      return FROM_VALUES.has(pass) ? 'needs the weights: this Keras JSON holds only the architecture; open the .h5 / .keras file, or a tfjs model.json with its weight shards beside it' : undefined;
+    }
+    if (pass === 'cleanup') return undefined;
+    return `needs the weights: ${reason}; put the weight shards beside the model.json (or open the .h5 / .keras file)`;
+  }
+  return `needs the weights: ${reason}; put the external data file beside the model`;
 }
 
 export function knobValue(knobs: KnobValues, k: Knob): number {

@@ -1,7 +1,8 @@
 import type { Analysis } from '../analysis/types';
 import { attrInt, type Model, type Node } from '../ir/graph';
 import { finish, kerasConfig } from './common';
-import { GraphIndex, Namer, absentTensor, cloneModel, f32Tensor, initializer, newNode, pruneUnused } from './graphEdit';
+import { WRITABLE_FLOATS } from '../tensor/bytes';
+import { GraphIndex, Namer, absentTensor, cloneModel, floatTensor, initializer, newNode, pruneUnused } from './graphEdit';
 import type { FindOptions, KnobValues, Pass, RewriteOptions, Suggestion } from './types';
 import { readWeights, relError } from './weights';
 
@@ -17,7 +18,7 @@ function sites(model: Model): Node[] {
   return g.nodes.filter((n) => {
     if (n.opType !== 'Conv' || n.domain !== '' || attrInt(n, 'group', 1) !== 1) return false;
     const w = initializer(g, n.inputs[1]);
-    if (!w || w.dims.length !== 4 || w.dtype !== 'float32' || ix.uses(w.name).length !== 1) return false;
+    if (!w || w.dims.length !== 4 || !WRITABLE_FLOATS.has(w.dtype) || ix.uses(w.name).length !== 1) return false;
     const [cout, cin, kh, kw] = w.dims;
     return kh * kw > 1 && cout > 1 && cin > 1 && kh * kw * cin + cin * cout < kh * kw * cin * cout;
   });
@@ -133,11 +134,11 @@ async function rewriteKeras(model: Model, s: Suggestion, opts: RewriteOptions): 
         for (let o = 0; o < cout; o++) for (let t = 0; t < kk; t++) approx[(t * cin + c) * cout + o] = pw[c * cout + o] * dw[t * cin + c];
       }
       opts.onError?.({ layer: n.id, relError: relError(W, approx) });
-      g.initializers.set(dwName, f32Tensor(dwName, [kh, kw, cin, 1], dw));
-      g.initializers.set(pwName, f32Tensor(pwName, [1, 1, cin, cout], pw));
+      g.initializers.set(dwName, floatTensor(dwName, kt.dtype, [kh, kw, cin, 1], dw));
+      g.initializers.set(pwName, floatTensor(pwName, kt.dtype, [1, 1, cin, cout], pw));
     } else {
-      g.initializers.set(dwName, absentTensor(dwName, 'float32', [kh, kw, cin, 1]));
-      g.initializers.set(pwName, absentTensor(pwName, 'float32', [1, 1, cin, cout]));
+      g.initializers.set(dwName, absentTensor(dwName, kt.dtype, [kh, kw, cin, 1]));
+      g.initializers.set(pwName, absentTensor(pwName, kt.dtype, [1, 1, cin, cout]));
     }
     const i = g.nodes.findIndex((q) => q.id === n.id);
     const weights = n.weights!.flatMap((w) => (w === kname ? [dwName, pwName] : [w]));
@@ -210,11 +211,11 @@ export const depthwiseSeparable: Pass = {
           for (let o = 0; o < cout; o++) for (let t = 0; t < kk; t++) approx[(o * cin + c) * kk + t] = pw[o * cin + c] * dw[c * kk + t];
         }
         opts.onError?.({ layer: n.id, relError: relError(W, approx) });
-        g.initializers.set(dwName, f32Tensor(dwName, [cin, 1, kh, kw], dw));
-        g.initializers.set(pwName, f32Tensor(pwName, [cout, cin, 1, 1], pw));
+        g.initializers.set(dwName, floatTensor(dwName, w.dtype, [cin, 1, kh, kw], dw));
+        g.initializers.set(pwName, floatTensor(pwName, w.dtype, [cout, cin, 1, 1], pw));
       } else {
-        g.initializers.set(dwName, absentTensor(dwName, 'float32', [cin, 1, kh, kw]));
-        g.initializers.set(pwName, absentTensor(pwName, 'float32', [cout, cin, 1, 1]));
+        g.initializers.set(dwName, absentTensor(dwName, w.dtype, [cin, 1, kh, kw]));
+        g.initializers.set(pwName, absentTensor(pwName, w.dtype, [cout, cin, 1, 1]));
       }
       const mid = namer.fresh(`${n.outputs[0]}_depthwise`);
       const dwNode = newNode(namer.fresh(`${n.id}_depthwise`), 'Conv', [n.inputs[0], dwName], [mid], { ...n.attrs, group: { kind: 'int', value: cin } }, n.scope);

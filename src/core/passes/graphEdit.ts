@@ -2,6 +2,7 @@ import type { Graph, Model, Node } from '../ir/graph';
 import { subgraphsOf } from '../ir/graph';
 import { inlineTensor, type LazyTensor } from '../ir/tensor';
 import type { DType } from '../ir/dtype';
+import { floatsToBytes } from '../tensor/bytes';
 
 /**
  * Copy-on-write clone: new arrays and maps, the same node objects. Passes replace a node with a spread
@@ -141,6 +142,15 @@ export function f32Tensor(name: string, dims: readonly number[], data: Float32Ar
   return inlineTensor(name, 'float32', dims, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
 }
 
+/**
+ * New float values stored in the model's own float type (fp16 / bf16 / fp32 / fp64): a factor written
+ * as float32 beside fp16 weights binds an op's T to two types, which the checker and ORT refuse.
+ */
+export function floatTensor(name: string, dtype: DType, dims: readonly number[], data: ArrayLike<number>): LazyTensor {
+  if (dtype === 'float32' && data instanceof Float32Array) return f32Tensor(name, dims, data);
+  return inlineTensor(name, dtype, dims, floatsToBytes(data, dtype));
+}
+
 export function typedTensor(name: string, dtype: DType, dims: readonly number[], data: ArrayBufferView): LazyTensor {
   return inlineTensor(name, dtype, dims, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
 }
@@ -166,7 +176,7 @@ export function dropAlong(name: string, t: LazyTensor, data: Float32Array | unde
   const dims = [...t.dims];
   const drop = new Set(rem);
   const newDims = dims.map((d, i) => (i === axis ? d - drop.size : d));
-  if (!data) return absentTensor(name, 'float32', newDims);
+  if (!data) return absentTensor(name, t.dtype, newDims);
   let inner = 1;
   for (let i = axis + 1; i < dims.length; i++) inner *= dims[i];
   const outer = data.length / (inner * dims[axis]);
@@ -180,5 +190,5 @@ export function dropAlong(name: string, t: LazyTensor, data: Float32Array | unde
       k += inner;
     }
   }
-  return f32Tensor(name, newDims, out);
+  return floatTensor(name, t.dtype, newDims, out);
 }

@@ -1,7 +1,8 @@
 import type { Analysis } from '../analysis/types';
 import { attrInt, attrInts, type Model, type Node } from '../ir/graph';
 import { finish, kerasConfig, knobValue } from './common';
-import { GraphIndex, Namer, absentTensor, cloneModel, f32Tensor, initializer, newNode, pruneUnused } from './graphEdit';
+import { WRITABLE_FLOATS } from '../tensor/bytes';
+import { GraphIndex, Namer, absentTensor, cloneModel, floatTensor, initializer, newNode, pruneUnused } from './graphEdit';
 import { truncatedSvd } from './linalg/svd';
 import type { FindOptions, Knob, KnobValues, Pass, RewriteOptions, Suggestion } from './types';
 import { readWeights } from './weights';
@@ -33,7 +34,7 @@ function sites(model: Model): Site[] {
     }
     if (node.domain !== '') continue;
     const w = initializer(g, node.inputs[1]);
-    if (!w || w.dims.length < 2 || !w.dtype.startsWith('float') || ix.uses(w.name).length !== 1) continue;
+    if (!w || w.dims.length < 2 || !WRITABLE_FLOATS.has(w.dtype) || ix.uses(w.name).length !== 1) continue;
     if (node.opType === 'MatMul' && w.dims.length === 2) out.push({ node, kind: 'matmul', weight: w.name, m: w.dims[0], n: w.dims[1] });
     else if (node.opType === 'Gemm' && attrInt(node, 'transA', 0) === 0) {
       // Stored B is K×N (transB=0) or N×K (transB=1); factor it as stored.
@@ -143,11 +144,18 @@ export const lowRank: Pass = {
       if (opts.withWeights || choice.energy !== undefined) {
         const W = await readWeights(g.initializers.get(s.weight)!);
         opts.onProgress?.(done / todo.length, `SVD of ${s.node.name} (${s.m}×${s.n})`);
-        const f = await truncatedSvd(W, s.m, s.n, choice.rank !== undefined ? { rank: r } : { energy: choice.energy, maxRank: Math.min(s.m, s.n) - 1 });
-        r = f.k;
-        L = f.left;
-        R = f.right;
-        opts.onError?.({ layer: s.node.id, relError: f.relError });
+        const svdOpts = choice.rank !== undefined ? { rank: r } : { energy: choice.energy, maxRank: Math.min(s.m, s.n) - 1 };
+        const mom = opts.inputMoments?.get(s.node.id);
+        if (mom && mom.k === widths(s).inW) {
+          ({ r, L, R } = await whitenedFactors(s, W, mom.moment, svdOpts));
+          opts.onError?.({ layer: s.node.id, relError: productError(W, L, R, s.m, s.n, r) });
+        } else {
+          const f = await truncatedSvd(W, s.m, s.n, svdOpts);
+          r = f.k;
+          L = f.left;
+          R = f.right;
+          opts.onError?.({ layer: s.node.id, relError: f.relError });
+        }
       }
       done++;
       build(out, namer, s, r, opts.withWeights ? L : undefined, opts.withWeights ? R : undefined);
@@ -164,7 +172,9 @@ function build(model: Model, namer: Namer, s: Site, r: number, L?: Float32Array,
   const n0 = s.node;
   const mk = (base: string, dims: number[], data?: Float32Array) => {
     const name = namer.fresh(base);
-    g.initializers.set(name, data ? f32Tensor(name, dims, data) : absentTensor(name, 'float32', dims));
+    // The factors keep the weight's float type (fp16 beside fp16 activations, …).
+    const dtype = g.initializers.get(s.weight)!.dtype;
+    g.initializers.set(name, data ? floatTensor(name, dtype, dims, data) : absentTensor(name, dtype, dims));
     return name;
   };
   // Keras: the new layer's name is also its output's name, so it takes the plain name first.
@@ -217,4 +227,81 @@ function build(model: Model, namer: Namer, s: Site, r: number, L?: Float32Array,
     }
   }
   g.nodes.splice(g.nodes.findIndex((n) => n.id === n0.id), 1, first, second);
+}
+
+/**
+ * ASVD / SVD-LLM style: with C = E[x·xᵀ] + λI = S·Sᵀ (Cholesky), the best rank-r W′ for the layer's outputs
+ * on that data, min ‖Sᵀ(W − W′)‖, is S⁻ᵀ·[SᵀW]_r. M stored as K×N (input side = rows): factor Sᵀ·M, then
+ * L = S⁻ᵀ·L̃. Stored N×K (Conv 1×1, Gemm transB): factor M·S, then R = R̃·S⁻¹.
+ */
+async function whitenedFactors(s: Site, W: Float32Array, moment: Float64Array, svdOpts: Parameters<typeof truncatedSvd>[3]): Promise<{ r: number; L: Float32Array; R: Float32Array }> {
+  const { inW: K } = widths(s);
+  const S = cholesky(moment, K);
+  const rowsIn = !(s.kind === 'conv1x1' || (s.kind === 'gemm' && attrInt(s.node, 'transB', 0) === 1));
+  const { m, n } = s;
+  const A = new Float32Array(m * n);
+  if (rowsIn) {
+    // A = Sᵀ·M: A[i][j] = Σ_k S[k][i]·M[k][j] (S lower: k ≥ i).
+    for (let i = 0; i < m; i++) for (let k = i; k < m; k++) {
+      const sk = S[k * m + i];
+      if (sk === 0) continue;
+      for (let j = 0; j < n; j++) A[i * n + j] += sk * W[k * n + j];
+    }
+  } else {
+    // A = M·S: A[i][j] = Σ_k M[i][k]·S[k][j] (k ≥ j).
+    for (let i = 0; i < m; i++) for (let k = 0; k < n; k++) {
+      const w = W[i * n + k];
+      if (w === 0) continue;
+      for (let j = 0; j <= k; j++) A[i * n + j] += w * S[k * n + j];
+    }
+  }
+  const f = await truncatedSvd(A, m, n, svdOpts);
+  const r = f.k;
+  if (rowsIn) {
+    // Sᵀ·L = L̃, column by column (back substitution, Sᵀ upper).
+    const L = new Float32Array(m * r);
+    for (let c = 0; c < r; c++) for (let i = m - 1; i >= 0; i--) {
+      let v = f.left[i * r + c];
+      for (let k = i + 1; k < m; k++) v -= S[k * m + i] * L[k * r + c];
+      L[i * r + c] = v / S[i * m + i];
+    }
+    return { r, L, R: f.right };
+  }
+  // R·S = R̃, row by row: Sᵀ·Rᵀ = R̃ᵀ (back substitution).
+  const R = new Float32Array(r * n);
+  for (let c = 0; c < r; c++) for (let j = n - 1; j >= 0; j--) {
+    let v = f.right[c * n + j];
+    for (let k = j + 1; k < n; k++) v -= R[c * n + k] * S[k * n + j];
+    R[c * n + j] = v / S[j * n + j];
+  }
+  return { r, L: f.left, R };
+}
+
+/** Lower Cholesky factor of C + λI (λ = 1e-4·mean diagonal, so rank-deficient activations still factor). */
+export function cholesky(C: Float64Array, K: number): Float64Array {
+  let tr = 0;
+  for (let i = 0; i < K; i++) tr += C[i * K + i];
+  const lambda = Math.max(1e-4 * (tr / K), 1e-12);
+  const S = new Float64Array(K * K);
+  for (let i = 0; i < K; i++) {
+    for (let j = 0; j <= i; j++) {
+      let v = C[i * K + j] + (i === j ? lambda : 0);
+      for (let k = 0; k < j; k++) v -= S[i * K + k] * S[j * K + k];
+      S[i * K + j] = i === j ? Math.sqrt(Math.max(v, 1e-30)) : v / S[j * K + j];
+    }
+  }
+  return S;
+}
+
+/** ‖W − L·R‖_F / ‖W‖_F. */
+function productError(W: Float32Array, L: Float32Array, R: Float32Array, m: number, n: number, r: number): number {
+  let d = 0;
+  let t = 0;
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+    let v = 0;
+    for (let k = 0; k < r; k++) v += L[i * r + k] * R[k * n + j];
+    d += (W[i * n + j] - v) ** 2;
+    t += W[i * n + j] ** 2;
+  }
+  return t > 0 ? Math.sqrt(d / t) : 0;
 }

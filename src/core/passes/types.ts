@@ -47,8 +47,18 @@ export interface Suggestion {
   at: KnobValues;
   /** after - before, from analysing the rewritten graph (negative = savings). */
   delta: Delta;
-  /** Measured at `at` when find was given a measureBudget covering the layers; else reported by rewrite. value = worst layer. */
+  /**
+   * Computed at `at`: for every approximate suggestion whenever find was given a measureBudget (> 0) and the
+   * weights are readable (low-rank: the SVD's discarded tail energy, sqrt(Σ_{i>r} σ_i² / Σ σ_i²)); for
+   * needs-fine-tuning ones when the budget covers the layers. Else reported by rewrite. value = worst layer.
+   */
   error?: { metric: 'relative-frobenius'; value: number; perLayer: LayerError[] };
+  /**
+   * false when Apply cannot run on this file as it is (the weights it needs are absent); `needs` then says,
+   * in one line, what it needs. The deltas still hold: they come from the structure.
+   */
+  appliable: boolean;
+  needs?: string;
   /** Pass-specific data the rewrite needs (plain JSON). */
   detail?: Record<string, unknown>;
 }
@@ -67,6 +77,11 @@ export interface RewriteOptions {
   onError?: (e: LayerError) => void;
   /** Progress in [0, 1] for long weight math. */
   onProgress?: (fraction: number, message: string) => void;
+  /**
+   * Activation-aware low-rank: per layer (node id), the second moment E[x·xᵀ] (K×K, row-major) of its
+   * input over calibration data. The factorisation then minimises ‖X·W − X·W′‖ instead of ‖W − W′‖.
+   */
+  inputMoments?: Map<string, { k: number; moment: Float64Array }>;
 }
 
 export interface Pass {

@@ -6,6 +6,8 @@ import { ruleFor } from './registry';
 import { ConstReader } from './tensorValues';
 import { RuleError, type ConstValue, type CostResult, type RuleContext, type SubgraphRun } from './types';
 import { MinHeap } from '../ir/minHeap';
+import { pushAll } from '../arrays';
+import { own } from '../tables';
 
 /**
  * The format-neutral driver: walks a graph in topological order, looks each node's rule up by
@@ -148,7 +150,7 @@ function runNode(node: Node, scope: Scope, declaredOf: (n: string) => Declared |
     graph: scope.graph,
     inputs,
     values,
-    opset: env.opsets[node.domain] ?? (node.domain === 'ai.onnx' ? env.opsets[''] ?? 0 : 0),
+    opset: own(env.opsets, node.domain) ?? (node.domain === 'ai.onnx' ? own(env.opsets, '') ?? 0 : 0),
     readTensor: env.readTensor,
   };
   if (subgraphsOf(node).length > 0) {
@@ -203,7 +205,7 @@ function summarise(g: GraphRun): SubgraphRun {
     if (r.cost) {
       macs = dimAdd(macs, r.cost.macs);
       flops = dimAdd(flops, r.cost.flops);
-      notCosted.push(...(r.cost.notCosted ?? []));
+      pushAll(notCosted, r.cost.notCosted ?? []);
     } else notCosted.push({ name: r.node.name || r.node.id, type: r.node.opType, reason: r.reason ?? 'not costed' });
   }
   return { outputs: g.outputs, values: g.outputValues, macs, flops, notCosted };
@@ -276,7 +278,7 @@ function depsOf(n: Node): string[] {
   const subs = subgraphsOf(n);
   if (subs.length === 0) return n.inputs;
   const all = [...n.inputs];
-  for (const g of subs) all.push(...freeVars(g));
+  for (const g of subs) pushAll(all, freeVars(g));
   return all;
 }
 

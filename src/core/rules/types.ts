@@ -74,6 +74,17 @@ export interface OpRule {
   cost(ctx: RuleContext, outputs: TensorType[]): CostResult;
 }
 
-export class RuleError extends Error {}
+/**
+ * A rule's "cannot infer this" (a message for a warning, never a bug): thrown once per layer on models
+ * of 100,000 unknown layers, so it captures no stack trace (that was most of the time spent).
+ */
+export class RuleError extends Error {
+  constructor(message?: string) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    super(message);
+    Error.stackTraceLimit = limit;
+  }
+}
 
 export type RuleTable = Record<string, OpRule>;

@@ -71,10 +71,22 @@ function evalDim(d: SymDim, dims: Record<string, number>): number | undefined {
 export function indexBounds(graph: Graph): Map<string, number> {
   const bounds = new Map<string, number>();
   const inputNames = new Set(graph.inputs.map((i) => i.name));
+  const producer = new Map(graph.nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
+  // A table stored compressed (passes: int8 behind DequantizeLinear, a clustered codebook lookup
+  // Gather(codebook, Cast(indices))) has the shape of the tensor it is computed from.
+  const tableDims = (name: string, depth = 0): { dims: readonly number[] } | undefined => {
+    const t = graph.initializers.get(name);
+    if (t) return t;
+    const p = producer.get(name);
+    if (!p || depth > 4) return undefined;
+    if (p.opType === 'DequantizeLinear' || p.opType === 'Cast' || p.opType === 'Identity') return tableDims(p.inputs[0], depth + 1);
+    if (p.opType === 'Gather' && graph.initializers.get(p.inputs[0])?.dims.length === 1) return tableDims(p.inputs[1], depth + 1);
+    return undefined;
+  };
   for (const n of graph.nodes) {
     if (n.opType !== 'Gather' && n.opType !== 'GatherElements') continue;
     const idx = n.inputs[1];
-    const data = graph.initializers.get(n.inputs[0]);
+    const data = tableDims(n.inputs[0]);
     if (!idx || !inputNames.has(idx) || !data) continue;
     const axisAttr = n.attrs.axis;
     let axis = axisAttr && axisAttr.kind === 'int' ? axisAttr.value : 0;

@@ -1,5 +1,6 @@
 import type { Graph, Node } from '../ir/graph';
 import type { NodeTime, PerNodeTimes, UnmappedKernel } from './types';
+import { table } from '../tables';
 
 /** One kernel of ORT's profile, its time summed over the runs kept. */
 export interface KernelTotal {
@@ -61,7 +62,7 @@ export function parseOrtProfile(json: string, keepRuns: number): ParsedProfile {
  * Graph ops a kernel of ORT's op type can stand for: fused kernels grow out of the op they are
  * anchored on (FusedConv = Conv + activation; Gemm from MatMul + Add). Other kernels stand for their own op.
  */
-const ANCHORS: Record<string, string[]> = {
+const ANCHORS: Record<string, string[]> = table({
   FusedConv: ['Conv'],
   NhwcConv: ['Conv'],
   FusedGemm: ['Gemm', 'MatMul'],
@@ -69,7 +70,7 @@ const ANCHORS: Record<string, string[]> = {
   FusedMatMul: ['MatMul'],
   MatMulIntegerToFloat: ['MatMulInteger'],
   NhwcMaxPool: ['MaxPool'],
-};
+});
 
 function anchorsOf(kernelOp: string): string[] {
   return ANCHORS[kernelOp] ?? [kernelOp];

@@ -99,3 +99,68 @@ export function halfToFloat(h: number): number {
   if (exp === 0x1f) return frac ? NaN : sign * Infinity;
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
+
+/** Float types a pass can write its new weights in: the model's own type is kept. */
+export const WRITABLE_FLOATS: ReadonlySet<LazyTensor['dtype']> = new Set(['float32', 'float16', 'bfloat16', 'float64']);
+
+/** number -> IEEE 754 binary16 bits, round to nearest even; overflow gives ±Infinity, as a cast does. */
+export function floatToHalf(x: number): number {
+  F32[0] = x;
+  const u = U32[0];
+  const sign = (u >>> 16) & 0x8000;
+  const e = (u >>> 23) & 0xff;
+  let mant = u & 0x7fffff;
+  if (e === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const exp = e - 127 + 15;
+  if (exp >= 31) return sign | 0x7c00;
+  if (exp <= 0) {
+    if (exp < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - exp;
+    let half = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1);
+    const mid = 1 << (shift - 1);
+    if (rem > mid || (rem === mid && half & 1)) half++;
+    return sign | half;
+  }
+  let half = sign | (exp << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  // A carry out of the mantissa bumps the exponent, up to Infinity: still the right rounding.
+  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
+  return half;
+}
+
+/** number -> bfloat16 bits (top half of the float32, round to nearest even; NaN stays NaN). */
+export function floatToBfloat16(x: number): number {
+  F32[0] = x;
+  const u = U32[0];
+  if ((u & 0x7f800000) === 0x7f800000 && u & 0x7fffff) return (u >>> 16) | 0x40;
+  return ((u + 0x7fff + ((u >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+const F32 = new Float32Array(1);
+const U32 = new Uint32Array(F32.buffer);
+
+/** Little-endian bytes of float values stored as `dtype` (float32, float16, bfloat16 or float64). */
+export function floatsToBytes(values: ArrayLike<number>, dtype: LazyTensor['dtype']): Uint8Array {
+  const n = values.length;
+  switch (dtype) {
+    case 'float32': {
+      const a = Float32Array.from(values);
+      return new Uint8Array(a.buffer);
+    }
+    case 'float64': {
+      const a = Float64Array.from(values);
+      return new Uint8Array(a.buffer);
+    }
+    case 'float16':
+    case 'bfloat16': {
+      const enc = dtype === 'float16' ? floatToHalf : floatToBfloat16;
+      const a = new Uint16Array(n);
+      for (let i = 0; i < n; i++) a[i] = enc(values[i]);
+      return new Uint8Array(a.buffer);
+    }
+    default:
+      throw new ModelError(`cannot write float values as ${dtype}`, 'unsupported');
+  }
+}

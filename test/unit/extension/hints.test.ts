@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Analysis, LayerAnalysis } from '../../../src/core/analysis/types';
 import type { Suggestion } from '../../../src/core/passes/types';
-import { diffNodes, hintLensTitle, knobValues, passLabel, savingsOf, selectHints, toHintView } from '../../../src/extension/hints';
+import { diffNodes, hintLensTitle, isModelWide, knobValues, passLabel, savingsOf, selectHints, toHintView } from '../../../src/extension/hints';
 
 function layer(p: Partial<LayerAnalysis>): LayerAnalysis {
   return { id: 'l', name: 'l', type: 'Conv2D', params: 0, macs: 0, flops: 0, weightBytes: 0, inputs: [], outputs: [], costed: true, ...p };
@@ -15,7 +15,7 @@ function analysis(layers: LayerAnalysis[], producers: Record<string, string> = {
   };
 }
 function sugg(p: Partial<Suggestion>): Suggestion {
-  return { id: 'x', pass: 'low-rank', title: 't', layers: ['conv'], kind: 'approximate', knobs: [], at: {}, delta: { params: 0, macs: 0, weightBytes: 0 }, ...p };
+  return { id: 'x', pass: 'low-rank', title: 't', layers: ['conv'], kind: 'approximate', knobs: [], at: {}, delta: { params: 0, macs: 0, weightBytes: 0 }, appliable: true, ...p };
 }
 
 // A 3x3 conv 64->128 on 56x56: 73,728 params, 231,211,008 MACs (hand computation).
@@ -27,24 +27,47 @@ describe('optimization hints', () => {
     // Depthwise 3x3 (576 params) + pointwise 64x128 (8,192): 8,768 params, 27,496,448 MACs -> saves 88.1%.
     const s = sugg({ pass: 'depthwise-separable', kind: 'needs-fine-tuning', delta: { params: 8_768 - 73_728, macs: 27_496_448 - 231_211_008, weightBytes: 4 * (8_768 - 73_728) } });
     // Params and MACs both save 88.1%; bytes too (same ratio): the first best is reported.
-    assert.equal(hintLensTitle(s, a), '⚡ depthwise separable: −88% MACs');
+    // The model is conv + fc: the conv's 88.1% of MACs is 88.1% of the model's too (the fc has 1,000 MACs).
+    assert.equal(hintLensTitle(s, a), '⚡ depthwise separable conv: −88% MACs of this layer, −88% of the model');
     assert.equal(passLabel('bn-fold'), 'bn fold');
   });
 
   it('reports the larger of MAC, parameter and byte savings of the affected layers', () => {
     const q = sugg({ pass: 'quantize-int8', layers: ['fc'], delta: { params: 0, macs: 0, weightBytes: -3000 } });
     assert.deepEqual(savingsOf(q, a), { metric: 'weights', percent: 75 });
-    assert.equal(hintLensTitle(q, a), '⚡ int8 quantization: −75% weights');
+    // fc's 4,000 weight bytes of the model's 298,912: 3,000 saved is 1.0% of the model.
+    assert.equal(hintLensTitle(q, a), '⚡ int8 quantization fc: −75% weights of this layer, −1% of the model');
     const small = sugg({ layers: ['fc'], delta: { params: -55, macs: -55, weightBytes: -220 } });
-    assert.equal(hintLensTitle(small, a), '⚡ low rank: −5.5% MACs');
+    // 55 of the model's 231,212,008 MACs: under 0.1%, not "0%" and not "−0.0%".
+    assert.equal(hintLensTitle(small, a), '⚡ low rank fc: −5.5% MACs of this layer, −<0.1% of the model');
+  });
+
+  it('a saving that reaches beyond the named layer is given relative to the model only (never "−765%")', () => {
+    // Pruning fc's output channels also shrinks conv... here: the delta exceeds fc's own 1,000 MACs.
+    const prune = sugg({ pass: 'channel-prune', layers: ['fc'], delta: { params: -500, macs: -7_650, weightBytes: -2_000 } });
+    assert.ok(savingsOf(prune, a).percent > 100);
+    const t = hintLensTitle(prune, a);
+    assert.equal(t, '⚡ channel prune fc: −<0.1% MACs of the model');
+    for (const m of t.matchAll(/(\d+(?:\.\d+)?)%/g)) assert.ok(Number(m[1]) <= 100, t);
+  });
+
+  it('a model-wide pass (INT8 over every weighted layer) is one hint about the model', () => {
+    const q = sugg({ id: 'quantize-int8', pass: 'quantize-int8', layers: ['conv', 'fc'], delta: { params: 0, macs: 0, weightBytes: -224_184 } });
+    assert.ok(isModelWide(q));
+    assert.equal(hintLensTitle(q, a), '⚡ int8 quantization (whole model): −75% weights of the model');
+    assert.equal(toHintView(q, a).modelWide, true);
+    assert.ok(!isModelWide(sugg({ pass: 'low-rank', layers: ['conv', 'fc'] })));
   });
 
   it('selects hints by the settings: enabled, minimum savings, maximum measured error', () => {
-    const big = sugg({ id: 'big', layers: ['fc'], delta: { params: -500, macs: -500, weightBytes: -2000 } });
-    const tiny = sugg({ id: 'tiny', layers: ['fc'], delta: { params: -50, macs: -50, weightBytes: -200 } });
+    const e1 = { metric: 'relative-frobenius' as const, value: 0.01, perLayer: [] };
+    const big = sugg({ id: 'big', layers: ['fc'], delta: { params: -500, macs: -500, weightBytes: -2000 }, error: e1 });
+    const tiny = sugg({ id: 'tiny', layers: ['fc'], delta: { params: -50, macs: -50, weightBytes: -200 }, error: e1 });
+    // Approximate with no computed error (weights absent): never passes an error limit.
+    const unmeasured = sugg({ id: 'unmeasured', layers: ['fc'], delta: { params: -500, macs: -500, weightBytes: -2000 } });
     const noisy = sugg({ id: 'noisy', layers: ['fc'], delta: { params: -500, macs: -500, weightBytes: -2000 }, error: { metric: 'relative-frobenius', value: 0.2, perLayer: [] } });
     const growing = sugg({ id: 'grow', layers: ['fc'], delta: { params: 10, macs: 10, weightBytes: 40 } });
-    const all = [big, tiny, noisy, growing];
+    const all = [big, tiny, noisy, growing, unmeasured];
     const ids = (f: Parameters<typeof selectHints>[2]) => selectHints(all, a, f).map((s) => s.id);
     assert.deepEqual(ids({ enabled: true, minSavingsPercent: 10, maxErrorPercent: 5 }), ['big']);
     assert.deepEqual(ids({ enabled: true, minSavingsPercent: 1, maxErrorPercent: 50 }), ['big', 'tiny', 'noisy'], 'keeps the registry ranking');
@@ -56,7 +79,7 @@ describe('optimization hints', () => {
     const v = toHintView(s, a);
     assert.deepEqual({ id: v.id, layerIds: v.layerIds, deltaParams: v.deltaParams, deltaMacs: v.deltaMacs, deltaWeightBytes: v.deltaWeightBytes, error: v.error },
       { id: 'low-rank:fc', layerIds: ['fc'], deltaParams: -500, deltaMacs: -500, deltaWeightBytes: -2000, error: 0.01 });
-    assert.equal(v.detail, 'low rank: −50% MACs of the affected layers at ratio 0.25');
+    assert.equal(v.detail, 'low rank: −50% MACs of this layer, −<0.1% of the model at ratio 0.25');
   });
 
   it("knob values: the user's knob (clamped) replaces the suggestion's defaults", () => {

@@ -214,7 +214,7 @@ describe('keras: weight-changing passes on .keras and .h5 files', function () {
             const W = await val(k1, layer, 0);
             let approx: Float32Array;
             if (pass === 'low-rank') {
-              const L = await val(k2, 'fc1_lr_u', 0);
+              const L = await val(k2, 'fc1_lowrank', 0);
               const R = await val(k2, 'fc1', 0);
               assert.deepEqual([L.dims, R.dims], [[16, 5], [5, 32]]);
               approx = tf.matMul(tf.tensor(L.v, L.dims), tf.tensor(R.v, R.dims)).dataSync() as Float32Array;

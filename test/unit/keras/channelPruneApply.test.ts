@@ -193,6 +193,10 @@ describe('keras: channel-prune on tfjs model.json with shards', function () {
     const file = await buildModel(tmp());
     const model = await readKerasJsonFile(file);
     const found = await pass.find(model, analyzeModel(model));
+    // The last is "all together" (its delta computed for the combination, issue 14).
+    const all = found.pop()!;
+    assert.equal(all.detail?.combined, true);
+    assert.deepEqual(all.layers, ['c1', 'c2', 'c3', 'dn']);
     assert.deepEqual(found.map((s) => [s.layers[0], (s.detail as { dependents: string[] }).dependents]), [
       ['c1', ['b1', 'd1', 'b2', 'c3']],
       ['c2', ['c3']],

@@ -126,7 +126,7 @@ describe('keras: weight-changing passes on tfjs model.json with shards', functio
       const edited = applyTextEdits(st.text, r.edits);
       save(st, edited, r.shards);
       const m = await loadTfjsModel(st.file);
-      const L = m.getLayer('myDense1_lr_u').getWeights()[0];
+      const L = m.getLayer('myDense1_lowrank').getWeights()[0];
       const R = m.getLayer('myDense1').getWeights()[0];
       const rank = L.shape[1]!;
       if (knobs.ratio) assert.equal(rank, Math.floor((0.25 * 400 * 120) / 520), 'the ratio knob\'s rank');
@@ -229,7 +229,7 @@ describe('keras: weight-changing passes on tfjs model.json with shards', functio
     const text1 = applyTextEdits(st.text, r1.edits);
     const m1 = JSON.parse(text1) as { weightsManifest: { paths: string[]; weights: { name: string; shape: number[] }[] }[] };
     assert.deepEqual(m1.weightsManifest[0].paths, [r1.shards[0].path]);
-    assert.deepEqual(m1.weightsManifest[0].weights.map((w) => w.name), ['myConv1/kernel', 'myConv1/bias', 'myConv2/kernel', 'myConv2/bias', 'myDense1_lr_u/kernel', 'myDense1/kernel', 'myDense1/bias', 'myDense2/kernel', 'myDense2/bias', 'myDense3/kernel', 'myDense3/bias']);
+    assert.deepEqual(m1.weightsManifest[0].weights.map((w) => w.name), ['myConv1/kernel', 'myConv1/bias', 'myConv2/kernel', 'myConv2/bias', 'myDense1_lowrank/kernel', 'myDense1/kernel', 'myDense1/bias', 'myDense2/kernel', 'myDense2/bias', 'myDense3/kernel', 'myDense3/bias']);
     // myConv1 and myConv2 lead both files: the first 4·(150 + 6 + 2400 + 16) bytes are the same.
     const lead = 4 * (150 + 6 + 2400 + 16);
     assert.equal(Buffer.compare(Buffer.from(r1.shards[0].bytes.subarray(0, lead)), st.shards.get('mnist.weights.bin')!.subarray(0, lead)), 0);
@@ -242,8 +242,8 @@ describe('keras: weight-changing passes on tfjs model.json with shards', functio
     const r2 = await applyKerasText(text1, st.file, s2, { rank: 10 }, { shards: overlay });
     save(st, applyTextEdits(text1, r2.edits), r2.shards);
     const m = await loadTfjsModel(st.file);
-    assert.equal(m.getLayer('myDense1_lr_u').getWeights()[0].shape[1], 20);
-    assert.equal(m.getLayer('myDense2_lr_u').getWeights()[0].shape[1], 10);
+    assert.equal(m.getLayer('myDense1_lowrank').getWeights()[0].shape[1], 20);
+    assert.equal(m.getLayer('myDense2_lowrank').getWeights()[0].shape[1], 10);
   });
 
   it('tensors cut across shard files (the converter cuts every 4 MB): the rewritten one and the copied ones are read whole', async () => {
@@ -264,7 +264,7 @@ describe('keras: weight-changing passes on tfjs model.json with shards', functio
     const r = await applyKerasText(st.text, st.file, s, { rank: 30 });
     save(st, applyTextEdits(st.text, r.edits), r.shards);
     const m = await loadTfjsModel(st.file);
-    const L = m.getLayer('myDense1_lr_u').getWeights()[0];
+    const L = m.getLayer('myDense1_lowrank').getWeights()[0];
     const R = m.getLayer('myDense1').getWeights()[0];
     const W = weightOf(original, 'myDense1', 0).values;
     const LR = tf.matMul(L, R).dataSync() as Float32Array;
@@ -272,10 +272,10 @@ describe('keras: weight-changing passes on tfjs model.json with shards', functio
     assert.deepEqual(m.getLayer('myDense2').getWeights()[0].dataSync(), original.getLayer('myDense2').getWeights()[0].dataSync(), 'the copied kernel is whole');
   });
 
-  it('manifestShardPaths: the shard files a model.json text names (what a save must find on disk)', () => {
-    const text = JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['a.bin', 'sub/b.bin'], weights: [] }, { paths: ['../c.bin', 7], weights: [] }] });
-    assert.deepEqual(manifestShardPaths(text, '/m/x/model.json'), ['/m/x/a.bin', '/m/x/sub/b.bin', '/m/c.bin']);
-    assert.deepEqual(manifestShardPaths('\uFEFF' + text, '/m/x/model.json').length, 3, 'a BOM is no obstacle');
+  it('manifestShardPaths: the shard files a model.json text names (what a save must find on disk); none outside its folder', () => {
+    const text = JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['a.bin', 'sub/b.bin'], weights: [] }, { paths: ['../c.bin', '/etc/passwd', 7], weights: [] }] });
+    assert.deepEqual(manifestShardPaths(text, '/m/x/model.json'), ['/m/x/a.bin', '/m/x/sub/b.bin']);
+    assert.deepEqual(manifestShardPaths('\uFEFF' + text, '/m/x/model.json').length, 2, 'a BOM is no obstacle');
     assert.deepEqual(manifestShardPaths('{"modelTopology": {', '/m/model.json'), []);
     assert.deepEqual(manifestShardPaths('{"class_name": "Sequential"}', '/m/model.json'), []);
   });

@@ -261,6 +261,19 @@ describe('LLM: safetensors without an index or a config', function () {
     assert.deepEqual([...new Set(a.layers.map((l) => l.scope!.join('/')))].sort(), ['h.0', 'h.1', 'ln_f', 'wpe', 'wte'].sort());
   });
 
+  it('metadata keys named after Object.prototype members stay data (__metadata__ and the index)', async () => {
+    const ts = hfTensors({ ...config('gpt2'), n_layer: 1 }, 'F32');
+    const dir = path.join(tmp, 'proto');
+    mkdirSync(dir, { recursive: true });
+    const f = path.join(dir, 'model.safetensors');
+    writeSafetensors(f, ts, JSON.parse('{"__proto__": "p", "constructor": "c", "toString": "t"}'));
+    const a = analyzeModel(await loadModel(f));
+    assert.deepEqual(Object.keys(a.details.metadata ?? {}).sort(), ['__proto__', 'constructor', 'toString']);
+    assert.equal(Object.getOwnPropertyDescriptor(a.details.metadata, '__proto__')?.value, 'p');
+    assert.equal(({} as Record<string, unknown>).toString, Object.prototype.toString, 'Object.prototype untouched');
+    assert.equal(Object.getPrototypeOf(a.details.metadata), Object.prototype);
+  });
+
   it('numbered shards without an index: opening one shard reads them all (with config.json beside them)', async () => {
     const dir = path.join(tmp, 'noindex');
     mkdirSync(dir);

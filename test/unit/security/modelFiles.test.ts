@@ -42,7 +42,7 @@ describe('modelFiles: paths named by a model file stay in its folder', () => {
     assert.match(why('w.bin\0x'), /NUL byte/);
     assert.match(why('zero.bin'), /device/);
     assert.match(why('pipe.bin'), /named pipe/);
-    assert.match(why('sub'), /folder, not a file/);
+    assert.match(why('sub'), /folder, not a regular file/);
     assert.match(why('nope.bin'), /is missing/);
   });
   it('the model itself must be a regular file', () => {

@@ -24,7 +24,12 @@ describe('webview protocol', () => {
     const msgs: HostToWebview[] = [
       { type: 'analysis', analysis, motifs: [{ id: 'residual:a', kind: 'residual', label: 'residual', layers: ['a'], anchor: 'a' }],
         hints: [{ id: 'h1', layerIds: ['a'], pass: 'low-rank', title: 'Low-rank', kind: 'approximate', deltaParams: -5, deltaMacs: -5, deltaWeightBytes: -20, error: 0.01 }],
-        state: { selected: 'a', metric: 'macs', transform: { x: 1, y: 2, k: 0.5 }, expanded: ['g:x'] }, attributes: { a: { kernel_shape: '[3, 3]' } }, title: 'm.onnx' },
+        state: { selected: 'a', metric: 'macs', transform: { x: 1, y: 2, k: 0.5 }, expanded: ['g:x'] }, details: { a: {
+          attributes: [{ name: 'kernel_shape', kind: 'ints', text: '[3, 3]' },
+            { name: 'value', kind: 'tensor', text: 'int64[2] [1, -1]', tensor: { name: 'c', dtype: 'int64', shape: [2], bytes: 16, storage: 'inline (decoded with its node)', values: '[1, -1]', valuesShown: 2 } },
+            { name: 'then_branch', kind: 'graph', text: 'graph with 1 node', graphs: [{ name: 'then', inputs: [], outputs: ['o'], nodes: [{ type: 'Identity', name: 'id' }] }] }],
+          initializers: [{ name: 'w', dtype: 'float32', shape: [8, 3, 3, 3], bytes: 864, storage: 'in the model file at byte 100', valuesNote: 'no values in this file' }],
+        } }, title: 'm.onnx' },
       { type: 'hints', hints: [] },
       { type: 'weightStats', id: 'a', stats: [{ name: 'w', shape: [2, 5], count: 10, min: -1, max: 1, mean: 0, std: 0.5, sparsity: 0.1 }] },
       { type: 'weightStats', id: 'a', pending: true },

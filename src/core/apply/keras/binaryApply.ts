@@ -8,10 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { zipSync, type Zippable } from 'fflate';
 import { ModelError } from '../../errors';
+import { requireRegularFile } from '../../formats/modelFiles';
 import { detectFormat } from '../../formats/index';
 import type { Model } from '../../ir/graph';
 import type { KnobValues, LayerError, Suggestion } from '../../passes/types';
-import { h5Locator, hdf5Reason, listDatasets, stringAttr } from '../../formats/keras/h5';
+import { h5Get, h5Locator, hdf5Reason, listDatasets, openH5File, stringAttr } from '../../formats/keras/h5';
 import { datasetSource, isDataset, loadH5wasm, type H5File } from '../../formats/keras/h5Io';
 import { parseJsonDocument } from '../../formats/keras/json';
 import { writeKeras2H5 } from '../../formats/keras/keras2Weights';
@@ -46,7 +47,7 @@ export async function openKerasWithWeights(file: string, tmp: string): Promise<O
   const lib = await loadH5wasm();
   const matched = new Map<string, string>();
   const read = (f: H5File) => (p: string) => {
-    const ds = f.get(p);
+    const ds = h5Get(lib, f, p);
     return isDataset(lib, ds) ? datasetSource(ds) : undefined;
   };
   if ((await detectFormat(abs)) === 'keras-zip') {
@@ -103,7 +104,7 @@ export async function applyKerasBinary(file: string, suggestion: Suggestion, kno
       const plan = await planWeights(k.model, pe.rewritten, pe.edited, abs, pe.newLayers);
       const edited = readDocument(parseJsonDocument(pe.edited)).model;
       out = path.join(tmp, k.kind === 'keras' ? 'new.weights.h5' : 'new.h5');
-      const dst = new k.lib.File(out, 'w');
+      const dst = openH5File(k.lib, out, 'w');
       try {
         if (k.kind === 'keras') writeKeras3Weights(k.lib, k.weights, dst, keras3Layout(k.kmodel), edited, plan, k.matched);
         else writeKeras2H5(k.lib, k.weights, dst, pe.edited, k.kmodel, edited, plan, k.matched);
@@ -154,8 +155,9 @@ function memberBytes(zip: ZipFile, e: ZipEntry): Uint8Array {
 }
 
 function openH5(lib: H5, file: string): H5File {
+  requireRegularFile(file);
   try {
-    return new lib.File(file, 'r');
+    return openH5File(lib, file, 'r');
   } catch (e) {
     throw new ModelError(`corrupt HDF5 file: h5wasm cannot open it (${hdf5Reason(e)})`);
   }

@@ -243,14 +243,14 @@ class Ctx {
     return [addProperty(text, this.style, cfg, keys[keys.length - 1], v)];
   }
 
-  /** Dense(units) → Dense(r, linear, no bias, name X_lr_u) + Dense(units) named X, reading the first. */
+  /** Dense(units) → Dense(r, linear, no bias, name X_lowrank, the name the preview (passes/lowRank.ts) shows) + Dense(units) named X, reading the first. */
   lowRank(model: Model, n: Node, s: Site, knobs: KnobValues, opts: KerasEditOptions): TextEdit[] {
     const kernel = n.weights?.find((w) => /kernel/.test(w));
     const dims = kernel ? model.graph.initializers.get(kernel)?.dims : undefined;
     if (n.opType !== 'Dense' || !dims || dims.length !== 2) throw new ModelError(`low-rank: ${n.id} is not a Dense layer with a known kernel`, 'unsupported');
     const r = opts.ranks?.[n.id] ?? denseRankForKnobs(dims[0], dims[1], knobs);
     if (r === undefined) throw new ModelError('low-rank: the energy knob needs the weights; a Keras JSON edit takes a rank or ratio', 'unsupported');
-    const name = this.fresh(`${s.layer.name}_lr_u`);
+    const name = this.fresh(`${s.layer.name}_lowrank`);
     opts.onNewLayer?.(n.id, name);
     const t = this.text;
     const edits: TextEdit[] = [];

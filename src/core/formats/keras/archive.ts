@@ -1,14 +1,17 @@
 // .keras archives (zip: config.json, metadata.json, model.weights.h5) and full-model .h5 files.
 import path from 'node:path';
 import { ModelError } from '../../errors';
+import { requireRegularFile } from '../modelFiles';
 import type { Model } from '../../ir/graph';
 import { h5Locator, hdf5Reason, listDatasets, loadH5wasm, openH5, stringAttr } from './h5';
 import { readKerasJsonText } from './reader';
 import { ZipFile, type ZipLimits, DEFAULT_ZIP_LIMITS } from './zip';
+import { pushAll } from '../../arrays';
 
 export async function readKerasArchive(file: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Promise<Model> {
   const abs = path.resolve(file);
   let zip: ZipFile;
+  requireRegularFile(abs);
   try {
     zip = new ZipFile(abs, limits);
   } catch (e) {
@@ -40,7 +43,7 @@ export async function readKerasArchive(file: string, limits: ZipLimits = DEFAULT
       absentReason = 'in model.weights.h5 inside the .keras archive (read on demand)';
     }
     // config.json offsets are offsets in that member, not in the archive file.
-    const model = readKerasJsonText(text, abs, { absentReason, metadata, warnings: [...warnings, 'layer source ranges refer to config.json inside the archive'] });
+    const model = readKerasJsonText(text, abs, { container: '.keras', absentReason, metadata, warnings: [...warnings, 'layer source ranges refer to config.json inside the archive'] });
     if (metadata.keras_version && !model.metadata.keras_version) model.metadata.keras_version = metadata.keras_version;
     if (metadata.keras_version) model.producer = `Keras ${metadata.keras_version}`;
     return model;
@@ -75,10 +78,11 @@ async function modelFromH5(f: Awaited<ReturnType<typeof openH5>>, abs: string): 
   const model = readKerasJsonText(config, abs, {
     locate: datasets.length ? h5Locator(datasets, path.basename(abs), warnings) : undefined,
     absentReason: datasets.length ? 'not found among the HDF5 model_weights' : 'the .h5 file holds no model_weights',
+    container: '.h5',
     metadata,
     warnings: ['layer source ranges refer to the model_config attribute text'],
   });
-  model.warnings.push(...warnings);
+  pushAll(model.warnings, warnings);
   if (kv) model.producer = `Keras ${kv}`;
   return model;
 }

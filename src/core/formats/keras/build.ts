@@ -10,6 +10,8 @@ import type { KerasConfig, LayerRule } from '../../rules/keras/types';
 import type { TensorRef } from './dialect';
 import type { KLayer, KModel } from './topology';
 import { MinHeap } from '../../ir/minHeap';
+import { table } from '../../tables';
+import { RuleError } from '../../rules/types';
 
 /** Finds where a weight's bytes are (tfjs shards, .keras/.h5 datasets); absent when nowhere. */
 export type WeightLocator = (weightName: string, dims: number[], layer: string, local: string) => { source: TensorSource; dtype?: DType };
@@ -27,10 +29,10 @@ export interface BuildOptions {
  */
 export const MAX_KERAS_NODES = 100_000;
 
-const DTYPES: Record<string, DType> = {
+const DTYPES: Record<string, DType> = table({
   float32: 'float32', float16: 'float16', bfloat16: 'bfloat16', float64: 'float64', int32: 'int32', int64: 'int64',
   int8: 'int8', uint8: 'uint8', int16: 'int16', bool: 'bool', string: 'string',
-};
+});
 
 export function dtypeOf(v: unknown, dflt: DType = 'float32'): DType {
   return typeof v === 'string' && DTYPES[v] ? DTYPES[v] : dflt;
@@ -262,7 +264,7 @@ export class GraphBuilder {
     let outTypes: TensorType[];
     const known = inTypes.every((t): t is TensorType => t !== undefined && t.shape !== undefined);
     try {
-      if (!known) throw new Error('input shape unknown');
+      if (!known) throw new RuleError('input shape unknown');
       outTypes = rule.shape(cfg, inTypes as TensorType[]);
     } catch (e) {
       outTypes = declTypes ?? [{ dtype: 'float32' }];

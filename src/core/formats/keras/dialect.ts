@@ -1,30 +1,31 @@
 // Keras 1 / 2 / 3 / tfjs spellings of a layer config -> one normalised config in Keras 2 spelling.
 import { isObject } from './json';
+import { dict, table } from '../../tables';
 
 type Cfg = Record<string, unknown>;
 
 /** Keras 1 class names that Keras 2 renamed. */
-const K1_CLASSES: Record<string, string> = {
+const K1_CLASSES: Record<string, string> = table({
   Convolution1D: 'Conv1D', Convolution2D: 'Conv2D', Convolution3D: 'Conv3D',
   AtrousConvolution1D: 'Conv1D', AtrousConvolution2D: 'Conv2D',
   Deconvolution2D: 'Conv2DTranspose', Deconvolution3D: 'Conv3DTranspose',
   TimeDistributedDense: 'Dense', SeparableConvolution1D: 'SeparableConv1D', SeparableConvolution2D: 'SeparableConv2D',
-};
+});
 
 /** Keras 3 / tfjs spellings that differ from Keras 2. */
-const K3_CLASSES: Record<string, string> = {
+const K3_CLASSES: Record<string, string> = table({
   Functional: 'Model',
-};
+});
 
-const MERGE_MODES: Record<string, string> = {
+const MERGE_MODES: Record<string, string> = table({
   sum: 'Add', mul: 'Multiply', concat: 'Concatenate', ave: 'Average', max: 'Maximum', dot: 'Dot', cos: 'Dot',
-};
+});
 
 /** Keras 3 object classes renamed from Keras 2 (initializers, regularizers), for the Keras 2 form. */
-const K3_OBJECT_CLASSES: Record<string, string> = {
+const K3_OBJECT_CLASSES: Record<string, string> = table({
   OrthogonalInitializer: 'Orthogonal', L2: 'L1L2', L1: 'L1L2', L1L2: 'L1L2',
   IdentityInitializer: 'Identity',
-};
+});
 
 function dataFormat(dimOrdering: unknown): string | undefined {
   if (dimOrdering === 'th') return 'channels_first';
@@ -94,7 +95,8 @@ export function keras2Object(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(keras2Object);
   if (!isObject(v)) return v;
   if (v.class_name === '__tuple__' && Array.isArray((v as Cfg).items)) return ((v as Cfg).items as unknown[]).map(keras2Object);
-  const o: Cfg = {};
+  // Null-prototype: a key `__proto__` from the file is an entry, not the object's prototype.
+  const o: Cfg = dict();
   for (const [k, x] of Object.entries(v)) {
     if (k === 'module' || k === 'registered_name') continue;
     o[k] = keras2Object(x);
@@ -136,7 +138,7 @@ export function normaliseClass(obj: Cfg, config: Cfg): NormalisedClass {
 
 /** Normalises one layer's config (not its nested layers) to the Keras 2 spelling. */
 export function normaliseConfig(originalClass: string, className: string, config: Cfg): Cfg {
-  const c: Cfg = {};
+  const c: Cfg = dict();
   for (const [k, v] of Object.entries(config)) c[k] = k === 'layers' || k === 'layer' || k === 'backward_layer' ? v : keras2Object(v);
   if ('dtype' in c) c.dtype = dtypeName(config.dtype);
   if ('batch_shape' in c) { if (!('batch_input_shape' in c)) c.batch_input_shape = c.batch_shape; delete c.batch_shape; }
@@ -192,7 +194,7 @@ export function normaliseInbound(node: unknown): Inbound {
   if (isObject(node) && ('args' in node || 'kwargs' in node)) {
     const refs: TensorRef[] = [];
     collectTensors(node.args, refs);
-    const kwargs: Cfg = {};
+    const kwargs: Cfg = dict();
     if (isObject(node.kwargs)) {
       for (const [k, v] of Object.entries(node.kwargs)) {
         const before = refs.length;
@@ -203,7 +205,7 @@ export function normaliseInbound(node: unknown): Inbound {
     return { refs, kwargs, k3: true };
   }
   const refs: TensorRef[] = [];
-  let kwargs: Cfg = {};
+  let kwargs: Cfg = dict();
   if (Array.isArray(node)) {
     // TF >= 2.4 writes a call with one tensor argument and kwargs flat: [layer, node, tensor, kwargs].
     const entries = typeof node[0] === 'string' ? [node] : node;

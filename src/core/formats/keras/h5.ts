@@ -5,12 +5,50 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ModelError } from '../../errors';
 import type { DType } from '../../ir/dtype';
+import { printable, requireRegularFile } from '../modelFiles';
 import type { TensorSource } from '../../ir/tensor';
 import type { WeightLocator } from './build';
 
 type H5 = typeof import('h5wasm');
 type H5File = InstanceType<H5['File']>;
 type H5Group = InstanceType<H5['Group']>;
+type H5Dataset = InstanceType<H5['Dataset']>;
+
+/** The parts of the h5wasm (emscripten) module the guards below use. */
+interface H5Module {
+  FS: { open: (...a: unknown[]) => unknown; ErrnoError: new (errno: number) => Error };
+  get_external_link(fileId: bigint, path: string): { filename?: string; obj_path?: string };
+}
+let wasm: H5Module | undefined;
+
+/**
+ * Files HDF5 may open: the ones ModelLens opened itself (openH5File), by absolute path, with a count.
+ * HDF5 follows external links, external dataset storage and virtual-dataset sources to other files on
+ * its own (h5wasm's node build reads the real disk), so every open() HDF5 makes goes through this gate:
+ * a file a model names is never opened, whatever HDF5 feature names it.
+ */
+const openable = new Map<string, number>();
+let refused: string | undefined;
+/** EACCES in emscripten's errno numbering. */
+const EACCES = 2;
+/** O_CREAT | O_EXCL (musl, as emscripten numbers them). */
+const O_CREAT_EXCL = 0o100 | 0o200;
+
+function guardOpens(m: H5Module): void {
+  const real = m.FS.open;
+  m.FS.open = function guarded(this: unknown, p: unknown, ...rest: unknown[]) {
+    // Only while a file ModelLens opened is open (that is when HDF5 can follow a link out of it): test
+    // helpers and tools that write HDF5 with h5wasm directly are not in its way.
+    // A file created exclusively (O_CREAT|O_EXCL: h5wasm's error handler writes HDF5's error stack
+    // to a tmpfile()) holds no bytes from elsewhere.
+    const exclusive = typeof rest[0] === 'number' && (rest[0] & O_CREAT_EXCL) === O_CREAT_EXCL;
+    if (openable.size > 0 && !exclusive && typeof p === 'string' && !openable.has(path.resolve(p))) {
+      refused = p;
+      throw new m.FS.ErrnoError(EACCES);
+    }
+    return real.call(this, p, ...rest);
+  };
+}
 
 let h5: Promise<H5> | undefined;
 /**
@@ -33,6 +71,8 @@ export function loadH5wasm(): Promise<H5> {
     const module = await lib.ready;
     // HDF5 prints its error stack to stderr by default; make errors exceptions we can summarise.
     module.activate_throwing_error_handler();
+    wasm = module as unknown as H5Module;
+    guardOpens(wasm);
     return lib;
   })();
   return h5;
@@ -40,17 +80,61 @@ export function loadH5wasm(): Promise<H5> {
 
 export async function openH5(file: string): Promise<H5File> {
   const lib = await loadH5wasm();
+  // A FIFO or a device would block HDF5's reads forever: refused before it is opened.
+  requireRegularFile(file);
   try {
-    const f = new lib.File(file, 'r');
-    if (!f || f.file_id === undefined || f.file_id < 0n) throw new Error('H5Fopen failed');
-    return f;
+    return openH5File(lib, file, 'r');
   } catch (e) {
+    if (e instanceof ModelError) throw e;
     throw new ModelError(`corrupt HDF5 file: h5wasm cannot open it (${hdf5Reason(e)})`);
   }
 }
 
+/**
+ * Opens (or, mode 'w', creates) an HDF5 file: the only way ModelLens opens one, so that the file is
+ * on the gate's list while it is open and off it once closed.
+ */
+export function openH5File(lib: H5, file: string, mode: 'r' | 'w'): H5File {
+  const abs = path.resolve(file);
+  openable.set(abs, (openable.get(abs) ?? 0) + 1);
+  const release = () => {
+    const n = (openable.get(abs) ?? 1) - 1;
+    if (n > 0) openable.set(abs, n);
+    else openable.delete(abs);
+  };
+  let f: H5File;
+  try {
+    f = new lib.File(abs, mode);
+    if (!f || f.file_id === undefined || f.file_id < 0n) throw new Error('H5Fopen failed');
+  } catch (e) {
+    release();
+    throw e;
+  }
+  const close = f.close.bind(f);
+  let closed = false;
+  f.close = () => {
+    if (closed) return 0;
+    closed = true;
+    try {
+      return close();
+    } finally {
+      release();
+    }
+  };
+  return f;
+}
+
+/** Refuses a file HDF5 tried to open behind ModelLens's back (see `openable`), once, for the message. */
+function takeRefused(): string | undefined {
+  const r = refused;
+  refused = undefined;
+  return r;
+}
+
 /** The first HDF5 error-stack entry ("H5Fopen(): unable to open file"), without source paths. */
 export function hdf5Reason(e: unknown): string {
+  const other = takeRefused();
+  if (other !== undefined) return `the HDF5 file refers to another file "${printable(other)}" (external link, external storage or virtual dataset): ModelLens reads only the model file`;
   const text = String((e as Error)?.message ?? e);
   const m = /in (\w+\(\)): ([^\n]+)/.exec(text);
   return m ? `${m[1]}: ${m[2].trim()}` : text.split('\n')[0];
@@ -64,23 +148,96 @@ export function stringAttr(g: H5File | H5Group, name: string): string | undefine
   return undefined;
 }
 
+/**
+ * Bounds on walking an HDF5 group tree. h5wasm gives no object identity, so a hard-link cycle (a group
+ * linking to its ancestor) shows as an endless path: depth and the number of objects visited bound it.
+ */
+export const H5_LIMITS = { maxDepth: 64, maxObjects: 200_000 };
+
+/**
+ * Child `name` of group `g`, refusing what would leave the file: an external link is an error naming
+ * its target; a virtual dataset (its values come from other files) is an error. Every walk and every lookup by path goes through here.
+ */
+export function h5Child(lib: H5, g: H5Group, name: string): H5Group | H5Dataset | null {
+  const full = `${g.path === '/' ? '' : g.path}/${name}`;
+  const m = wasm!;
+  let ext: { filename?: string } | undefined;
+  try {
+    ext = m.get_external_link(g.file_id, full);
+  } catch {
+    return null; // no such link
+  }
+  if (ext && typeof ext.filename === 'string') {
+    throw new ModelError(`HDF5 link ${printable(full)} is an external link to "${printable(ext.filename)}": ModelLens reads only the model file`, 'unsupported');
+  }
+  // Soft links stay inside the file (a path through an external link is stopped by the gate) and a
+  // cycle through them is bounded like one of hard links: followed.
+  let e: unknown;
+  try {
+    e = g.get(name);
+  } catch (err) {
+    throw new ModelError(`corrupt HDF5 file: ${hdf5Reason(err)}`);
+  }
+  if (e instanceof lib.Dataset) {
+    checkDataset(e);
+    return e;
+  }
+  return e instanceof lib.Group ? e : null;
+}
+
+/** A dataset whose values live in other files is refused before its values are read. */
+export function checkDataset(ds: H5Dataset): void {
+  const meta = ds.metadata as { virtual_sources?: { file_name: string }[] };
+  const src = meta?.virtual_sources;
+  if (src && src.length > 0) {
+    throw new ModelError(`HDF5 dataset ${printable(ds.path)} is a virtual dataset reading "${printable(String(src[0].file_name))}": ModelLens reads only the model file`, 'unsupported');
+  }
+}
+
+/** The object at a slash path under `root` (absolute paths from the file's root), each step checked by h5Child; null when absent. */
+export function h5Get(lib: H5, root: H5Group, p: string): H5Group | H5Dataset | null {
+  let cur: H5Group | H5Dataset | null = p.startsWith('/') ? new lib.Group(root.file_id, '/') : root;
+  for (const part of p.split('/').filter(Boolean)) {
+    if (!(cur instanceof lib.Group)) return null;
+    cur = h5Child(lib, cur, part);
+  }
+  return cur;
+}
+
+/**
+ * Every object under `g`, depth-first in key order (as a recursive walk would, but with an explicit
+ * stack), bounded by H5_LIMITS. `visit` returns false to not descend into a group.
+ */
+export function walkH5(lib: H5, g: H5Group, visit: (e: H5Group | H5Dataset, name: string, parent: H5Group) => boolean | void): void {
+  let objects = 0;
+  const stack: { g: H5Group; keys: string[]; i: number }[] = [{ g, keys: g.keys(), i: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (top.i >= top.keys.length) {
+      stack.pop();
+      continue;
+    }
+    const k = top.keys[top.i++];
+    if (++objects > H5_LIMITS.maxObjects) throw new ModelError(`HDF5 file holds more than ${H5_LIMITS.maxObjects} objects (or its links form a cycle)`, 'limit');
+    const e = h5Child(lib, top.g, k);
+    if (!e) continue;
+    const descend = visit(e, k, top.g);
+    if (e instanceof lib.Group && descend !== false) {
+      if (stack.length >= H5_LIMITS.maxDepth) throw new ModelError(`HDF5 groups nest deeper than ${H5_LIMITS.maxDepth} levels at ${printable(e.path)} (a link cycle?)`, 'limit');
+      stack.push({ g: e, keys: e.keys(), i: 0 });
+    }
+  }
+}
+
 export interface DatasetInfo { path: string; shape: number[] }
 
 /** Every dataset under `root` with its path and shape (metadata only). */
-export function listDatasets(lib: H5, f: H5File, root: string, max = 200_000): DatasetInfo[] {
+export function listDatasets(lib: H5, f: H5File, root: string): DatasetInfo[] {
   const out: DatasetInfo[] = [];
-  const walk = (g: H5Group, prefix: string) => {
-    for (const k of g.keys()) {
-      if (out.length >= max) return;
-      const e = g.get(k);
-      const p = `${prefix}/${k}`;
-      if (!e) continue;
-      if (e instanceof lib.Group) walk(e, p);
-      else if (e instanceof lib.Dataset) out.push({ path: p, shape: (e.shape ?? []).map(Number) });
-    }
-  };
-  const g = f.get(root);
-  if (g instanceof lib.Group) walk(g, root.startsWith('/') ? root : `/${root}`);
+  const g = h5Get(lib, f, root);
+  if (g instanceof lib.Group) walkH5(lib, g, (e) => {
+    if (e instanceof lib.Dataset) out.push({ path: e.path, shape: (e.shape ?? []).map(Number) });
+  });
   return out;
 }
 
@@ -92,9 +249,17 @@ export function listDatasets(lib: H5, f: H5File, root: string, max = 200_000): D
 export function h5Locator(datasets: DatasetInfo[], file: string, warnings: string[], opts: H5LocatorOptions = {}): WeightLocator {
   const used = new Set<string>();
   let mismatches = 0;
+  // Datasets by each group name on their path: a weight looks only at its layer's datasets (a scan of
+  // all of them per weight is quadratic: 50,000 datasets took minutes).
+  const byPart = new Map<string, DatasetInfo[]>();
+  for (const d of datasets) for (const part of new Set(d.path.split('/'))) {
+    const l = byPart.get(part);
+    if (l) l.push(d);
+    else byPart.set(part, [d]);
+  }
   return (name, dims, layer, local) => {
     const last = local.split('/').pop()!;
-    const within = datasets.filter((d) => !used.has(d.path) && d.path.split('/').includes(layer) && d.path.replace(/:\d+$/, '').endsWith(`/${last}`));
+    const within = (byPart.get(layer) ?? []).filter((d) => !used.has(d.path) && d.path.replace(/:\d+$/, '').endsWith(`/${last}`));
     const hit = within.find((d) => d.shape.length === dims.length && d.shape.every((x, i) => x === dims[i])) ?? within[0];
     if (!hit) return { source: { kind: 'absent', reason: `weight ${name} not found in ${file}` } };
     used.add(hit.path);

@@ -47,11 +47,22 @@ function pythonFloats(text: string, notes?: string[]): string {
 /** Deeper than any real model config (nested models reach ~30); jsonc-parser recurses per level. */
 export const MAX_JSON_DEPTH = 512;
 
-/** Refuses absurd nesting before the recursive parser would overflow the stack. */
+/**
+ * Values (array elements and object members) the tree may hold: jsonc-parser's tree costs ~300 bytes a
+ * value, so this bounds a document to well under 1 GiB whatever its shape (the largest real configs,
+ * 1,000-layer models, hold ~100,000).
+ */
+export const MAX_JSON_VALUES = 2_000_000;
+
+/** Refuses absurd nesting before the recursive parser would overflow the stack, and too many values. */
 function checkDepth(text: string, what: string): void {
   let depth = 0;
+  let values = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
+    if (c === 0x2c && ++values > MAX_JSON_VALUES) {
+      throw new ModelError(`${what} holds more than ${MAX_JSON_VALUES} JSON values (limit ${MAX_JSON_VALUES}): not a model config`, 'limit');
+    }
     if (c === 0x22) i = stringEnd(text, i);
     else if (c === 0x7b || c === 0x5b) {
       if (++depth > MAX_JSON_DEPTH) {
@@ -73,8 +84,63 @@ function stringEnd(text: string, open: number): number {
   return text.length;
 }
 
+/**
+ * Numeric arrays (nested ones too) of at least this many characters (~10,000 numbers) are no architecture: weights
+ * inlined in a config. jsonc-parser builds a node per element (~50 bytes of heap per byte of text: a
+ * 60 MB array of zeros took 3.2 GiB), so such arrays are counted and replaced (the same length,
+ * so offsets still match the file) by a string saying so before the tree is built.
+ */
+export const MAX_NUMERIC_ARRAY_CHARS = 64 << 10;
+
+function blankNumericArrays(text: string, notes?: string[]): string {
+  let out = '';
+  let last = 0;
+  let arrays = 0;
+  let numbers = 0;
+  // The next quote and the next bracket are each searched for once per position passed (searching for
+  // the bracket again after every string was quadratic on a million nested `{"a":`).
+  let quote = text.indexOf('"');
+  let open = text.indexOf('[');
+  for (let i = 0; open >= 0; ) {
+    if (quote >= 0 && quote < open) {
+      // Brackets inside strings are text: skip the string.
+      i = stringEnd(text, quote) + 1;
+      quote = text.indexOf('"', i);
+      if (open < i) open = text.indexOf('[', i);
+      continue;
+    }
+    // A run of numbers, commas, white space and nested brackets (rows of a matrix), closing `open`.
+    let j = open + 1;
+    let commas = 0;
+    let depth = 1;
+    for (; j < text.length; j++) {
+      const c = text.charCodeAt(j);
+      if (c === 0x2c) commas++;
+      else if (c === 0x5b) depth++;
+      else if (c === 0x5d) {
+        if (--depth === 0) break;
+      } else if (!((c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2b || c === 0x2e || c === 0x65 || c === 0x45 || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) break;
+    }
+    if (depth === 0 && j - open - 1 >= MAX_NUMERIC_ARRAY_CHARS) {
+      arrays++;
+      numbers += commas + 1;
+      // A string literal of the same length (jsonc-parser scans a long string in one substring; long
+      // whitespace it builds up a character at a time).
+      const label = `inline numeric array of ${commas + 1} numbers, not read`;
+      out += text.slice(last, open) + '"' + label + ' '.repeat(j - open - 1 - label.length) + '"';
+      last = j + 1;
+    }
+    i = j;
+    open = text.indexOf('[', i);
+    if (quote >= 0 && quote < i) quote = text.indexOf('"', i);
+  }
+  if (arrays === 0) return text;
+  notes?.push(`the JSON holds ${arrays} inline numeric array${arrays === 1 ? '' : 's'} of ${numbers} numbers in all (weights inlined in the config?): counted, not read`);
+  return out + text.slice(last);
+}
+
 function parseStrict(raw: string, what: string, notes?: string[]): JsonNode {
-  const text = pythonFloats(raw, notes);
+  const text = blankNumericArrays(pythonFloats(raw, notes), notes);
   checkDepth(text, what);
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { disallowComments: false, allowTrailingComma: true, allowEmptyContent: false });

@@ -3,6 +3,7 @@
 // `weight_names` its weights in the layer's order (`trainable_weights + non_trainable_weights`, all of a
 // nested model's layers in one list); datasets are at `<layer group>/<weight name>` (`dense/kernel:0`).
 import path from 'node:path';
+import { h5Get } from './h5';
 import { copyAttrs, copyDataset, copyGroup, ensureGroup, isDataset, isGroup, writeFloat32, type H5File, type loadH5wasm } from './h5Io';
 import { entryName } from './tfjsShards';
 import type { KModel } from './topology';
@@ -30,7 +31,7 @@ export function writeKeras2H5(lib: H5, src: H5File, dst: H5File, editedConfig: s
   // The optimizer's slots belong to the old variables; a changed model is compiled afresh.
   copyGroup(lib, src, dst, new Set(['model_weights', 'optimizer_weights']), new Set(['model_config']));
   dst.create_attribute('model_config', editedConfig);
-  const smw = src.get('model_weights');
+  const smw = h5Get(lib, src, 'model_weights');
   if (!isGroup(lib, smw)) return;
   const mw = dst.create_group('model_weights');
   const chunked = (n: string) => n === 'layer_names' || /^layer_names\d+$/.test(n);
@@ -39,7 +40,7 @@ export function writeKeras2H5(lib: H5, src: H5File, dst: H5File, editedConfig: s
   const oldLayers = new Set(before.layers.map((l) => l.name));
   // Groups that are no layer (top_level_model_weights) are kept.
   for (const k of smw.keys()) {
-    const e = smw.get(k);
+    const e = h5Get(lib, smw, k);
     if (!oldLayers.has(k) && isGroup(lib, e)) copyGroup(lib, e, mw.create_group(k));
   }
   // Per original layer: one stored name and its local weight name, for naming new weights alike.
@@ -53,7 +54,7 @@ export function writeKeras2H5(lib: H5, src: H5File, dst: H5File, editedConfig: s
   const ownerOfPath = new Map([...matched].map(([irName, full]) => [full, plan.ownerOf.get(irName)]));
   for (const l of edited.layers) {
     const key = l.name;
-    const old = oldLayers.has(key) ? smw.get(key) : undefined;
+    const old = oldLayers.has(key) ? h5Get(lib, smw, key) : undefined;
     const inner = (k: string) => k.startsWith(`${key}/`);
     const touched = plan.byKey.has(key) || [...plan.dropped].some(inner) || [...plan.byKey.keys()].some(inner);
     const g = mw.create_group(key);
@@ -81,7 +82,7 @@ export function writeKeras2H5(lib: H5, src: H5File, dst: H5File, editedConfig: s
       const at = dir === '.' ? g : ensureGroup(lib, g, dir);
       const base = path.posix.basename(s.rel);
       if ('from' in s) {
-        const ds = src.get(s.from);
+        const ds = h5Get(lib, src, s.from);
         if (isDataset(lib, ds)) copyDataset(ds, at, base);
       } else {
         writeFloat32(at, base, s.dims, s.values);

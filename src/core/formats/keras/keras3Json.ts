@@ -5,10 +5,11 @@ import { nestedNodeOffsets } from './build';
 import type { TensorRef } from './dialect';
 import { isObject } from './json';
 import type { KLayer, KModel } from './topology';
+import { table } from '../../tables';
 
 type Json = Record<string, unknown>;
 
-const RENAMED: Record<string, string> = { Orthogonal: 'OrthogonalInitializer', Identity: 'IdentityInitializer' };
+const RENAMED: Record<string, string> = table({ Orthogonal: 'OrthogonalInitializer', Identity: 'IdentityInitializer' });
 
 function keras3Object(v: unknown, module: string): unknown {
   if (Array.isArray(v)) return v.map((x) => keras3Object(x, module));

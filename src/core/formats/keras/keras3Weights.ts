@@ -6,6 +6,7 @@
 import type { DType } from '../../ir/dtype';
 import type { TensorSource } from '../../ir/tensor';
 import type { WeightLocator } from './build';
+import { h5Get } from './h5';
 import { copyDataset, copyGroup, ensureGroup, isDataset, isGroup, writeFloat32, type H5File, type loadH5wasm } from './h5Io';
 import type { KModel } from './topology';
 import type { WeightPlan } from './weightRewrite';
@@ -67,13 +68,13 @@ export function writeKeras3Weights(lib: H5, src: H5File, dst: H5File, oldPaths: 
     if (planned) {
       const vars = g.create_group('vars');
       planned.weights.forEach((w, i) => {
-        const old = w.unchanged ? src.get(matched.get(w.irName) ?? '') : undefined;
+        const old = w.unchanged ? h5Get(lib, src, matched.get(w.irName) ?? '') : undefined;
         if (isDataset(lib, old)) copyDataset(old, vars, String(i));
         else writeFloat32(vars, String(i), w.dims, w.values!);
       });
       continue;
     }
-    const old = oldPaths.has(key) ? src.get(oldPaths.get(key)!) : undefined;
+    const old = oldPaths.has(key) ? h5Get(lib, src, oldPaths.get(key)!) : undefined;
     // A nested model's own layers are written under it one by one (their paths may have changed).
     if (isGroup(lib, old)) copyGroup(lib, old, g, new Set(['layers']));
     else g.create_group('vars');

@@ -1,12 +1,14 @@
 // Locates the weights of a tfjs layers-model in its binary shards without reading them.
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'jsonc-parser';
 import { ModelError } from '../../errors';
+import { printable, requireRegularFile, resolveInModelFolder, staysInFolder } from '../modelFiles';
 import type { DType } from '../../ir/dtype';
 import type { TensorSource } from '../../ir/tensor';
 import type { WeightLocator } from './build';
 import { isObject } from './json';
+import { table } from '../../tables';
 
 /**
  * Shard bytes not on disk yet, by absolute path: the shards an applied optimization wrote into the
@@ -50,7 +52,7 @@ export interface TfjsManifest {
   missingShard?: string;
 }
 
-const BYTES: Record<string, number> = { float32: 4, int32: 4, float16: 2, uint16: 2, uint8: 1, int8: 1, bool: 1 };
+const BYTES: Record<string, number> = table({ float32: 4, int32: 4, float16: 2, uint16: 2, uint8: 1, int8: 1, bool: 1 });
 
 const SPANS = 'tensor spans two weight shards';
 
@@ -68,12 +70,17 @@ export function tfjsManifest(manifest: unknown, dir: string, overlay?: ShardOver
     if (!isObject(g) || !Array.isArray(g.paths) || !Array.isArray(g.weights)) continue;
     if (!g.paths.every((p) => typeof p === 'string')) throw new ModelError('weightsManifest: shard paths must be strings');
     const shards = (g.paths as string[]).map((p): Shard => {
-      const f = path.resolve(dir, p);
+      // A model file names only files in its own folder (formats/modelFiles.ts): an absolute path, a
+      // `..` escape or a link leaving the folder is refused, never opened.
+      if (!staysInFolder(dir, p)) throw new ModelError(`weightsManifest: shard ${resolveWhy(dir, p)}`, 'io');
+      const f = path.resolve(dir, p.replace(/\\/g, '/'));
       const bytes = overlay?.get(f);
       if (bytes) return { f, size: bytes.length, bytes };
-      let size = -1;
-      try { size = statSync(f).size; } catch { missingShard ??= String(p); }
-      return { f, size };
+      const r = resolveInModelFolder(dir, p);
+      if (r.ok) return { f: r.file, size: r.size };
+      if (!r.missing) throw new ModelError(`weightsManifest: shard ${r.why}`, 'io');
+      missingShard ??= printable(String(p));
+      return { f, size: -1 };
     });
     const group = groups.length;
     groups.push({ paths: g.paths as string[], shards });
@@ -81,7 +88,7 @@ export function tfjsManifest(manifest: unknown, dir: string, overlay?: ShardOver
     for (const w of g.weights) {
       if (!isObject(w) || typeof w.name !== 'string' || !Array.isArray(w.shape)) continue;
       const wname = w.name;
-      const bad = (why: string) => new ModelError(`weightsManifest: weight "${wname.slice(0, 100)}" ${why}`);
+      const bad = (why: string) => new ModelError(`weightsManifest: weight "${printable(wname, 100)}" ${why}`);
       if (!w.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) throw bad('has a shape that is not a list of non-negative integers');
       const dims = w.shape as number[];
       const q = isObject(w.quantization) ? w.quantization : undefined;
@@ -141,7 +148,13 @@ export function readEntryBytes(m: TfjsManifest, e: TfjsEntry): Uint8Array {
   return out;
 }
 
+function resolveWhy(dir: string, p: string): string {
+  const r = resolveInModelFolder(dir, p);
+  return r.ok ? `"${printable(p)}" points outside the model's folder` : r.why;
+}
+
 function readShard(f: string, size: number): Uint8Array {
+  requireRegularFile(f);
   const all = readFileSync(f);
   if (all.length !== size) throw new ModelError(`weight shard ${path.basename(f)} changed while it was read (${size} → ${all.length} bytes)`, 'io');
   return all;
@@ -156,7 +169,8 @@ export function manifestShardPaths(text: string, file: string): string[] {
   const m = isObject(v) ? v.weightsManifest : undefined;
   if (!Array.isArray(m)) return [];
   const dir = path.dirname(path.resolve(file));
-  return m.flatMap((g) => (isObject(g) && Array.isArray(g.paths) ? g.paths.filter((p): p is string => typeof p === 'string').map((p) => path.resolve(dir, p)) : []));
+  // Paths that would leave the folder are no file a save needs (the reader refuses them).
+  return m.flatMap((g) => (isObject(g) && Array.isArray(g.paths) ? g.paths.filter((p): p is string => typeof p === 'string' && staysInFolder(dir, p)).map((p) => path.resolve(dir, p.replace(/\\/g, '/'))) : []));
 }
 
 function lastTwo(n: string): string {

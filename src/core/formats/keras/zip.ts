@@ -1,7 +1,8 @@
 // Minimal zip directory reader for .keras archives: the central directory is parsed to find members,
 // and only the members asked for are read and inflated (fflate). Weights stay in the file.
 import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
-import { inflateSync } from 'fflate';
+import { Inflate } from 'fflate';
+import { printable } from '../modelFiles';
 import { ModelError } from '../../errors';
 
 export interface ZipEntry {
@@ -73,7 +74,7 @@ export class ZipFile {
       const extraLen = dir.readUInt16LE(p + 30);
       const commentLen = dir.readUInt16LE(p + 32);
       const name = dir.subarray(p + 46, p + 46 + nameLen).toString('utf8');
-      if (name.startsWith('/') || name.includes('\\') || name.split('/').includes('..')) throw new ModelError(`.keras archive entry "${name}" has an unsafe path (absolute or with ..)`);
+      if (name.startsWith('/') || name.includes('\\') || name.split('/').includes('..')) throw new ModelError(`.keras archive entry "${printable(name)}" has an unsafe path (absolute or with ..)`);
       this.entries.push({ name, method: dir.readUInt16LE(p + 10), compressedSize: dir.readUInt32LE(p + 20), size: dir.readUInt32LE(p + 24), localHeaderOffset: dir.readUInt32LE(p + 42) });
       p += 46 + nameLen + extraLen + commentLen;
     }
@@ -99,14 +100,33 @@ export class ZipFile {
     const raw = this.read(this.dataOffset(e), e.compressedSize);
     if (e.method === 0) return raw;
     if (e.method !== 8) throw new ModelError(`.keras member ${e.name} uses zip method ${e.method} (only stored and deflate are supported)`, 'unsupported');
-    const out = new Uint8Array(e.size);
-    let res: Uint8Array;
-    try {
-      res = inflateSync(raw, { out });
-    } catch (err) {
-      throw new ModelError(`corrupt .keras archive: cannot inflate ${e.name} (${(err as Error).message})`);
-    }
-    if (res.length !== e.size) throw new ModelError(`corrupt .keras archive: ${e.name} inflates to ${res.length} bytes, its header says ${e.size}`);
-    return res;
+    return inflateBounded(raw, e.size, e.name);
   }
+}
+
+/**
+ * Inflates a member in 1 KiB steps and stops as soon as the output passes `size`, the size the
+ * headers declare (checked against the limits already): a member that declares 64 bytes and inflates to
+ * 24 GiB costs a millisecond, not minutes.
+ */
+function inflateBounded(raw: Uint8Array, size: number, name: string): Uint8Array {
+  const out = new Uint8Array(size);
+  let got = 0;
+  const over = new ModelError(`corrupt .keras archive: ${printable(name)} inflates past ${size} bytes, the size its header declares`);
+  const inf = new Inflate((chunk) => {
+    if (got + chunk.length > size) throw over;
+    out.set(chunk, got);
+    got += chunk.length;
+  });
+  // Small steps: deflate expands up to ~1000x, so one 1 KiB step yields at most ~1 MiB past the limit.
+  const STEP = 1 << 10;
+  try {
+    for (let at = 0; at < raw.length; at += STEP) inf.push(raw.subarray(at, Math.min(raw.length, at + STEP)), at + STEP >= raw.length);
+    if (raw.length === 0) inf.push(raw, true);
+  } catch (err) {
+    if (err === over) throw over;
+    throw new ModelError(`corrupt .keras archive: cannot inflate ${printable(name)} (${(err as Error).message})`);
+  }
+  if (got !== size) throw new ModelError(`corrupt .keras archive: ${printable(name)} inflates to ${got} bytes, its header says ${size}`);
+  return out;
 }

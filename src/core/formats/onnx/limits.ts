@@ -23,7 +23,7 @@ export interface OnnxReadLimits {
 }
 
 export const DEFAULT_ONNX_LIMITS: Readonly<OnnxReadLimits> = {
-  maxNodes: 2_000_000,
+  maxNodes: 250_000,
   maxTensors: 2_000_000,
   maxGraphDepth: 32,
   maxStringLength: 4 << 20,

@@ -19,6 +19,8 @@ import { decodeLeaf, opsetToIr, valueInfoToIr } from './leaf';
 import { ExternalData } from './externalData';
 import { Warnings } from './warnings';
 import { decodeTypedValues } from './typedValues';
+import { dict, plain, table } from '../../tables';
+import { requireRegularFile } from '../modelFiles';
 
 export interface ReadOnnxOptions {
   limits?: Partial<OnnxReadLimits>;
@@ -41,6 +43,8 @@ export function readOnnxFile(file: string, opts: ReadOnnxOptions = {}): Model {
 
 export function readOnnxSync(file: string, opts: ReadOnnxOptions = {}): Model {
   const abs = path.resolve(file);
+  // A FIFO or a device (directly or through a link) would block or never end: refused before opening.
+  requireRegularFile(abs);
   const win = new FileWindow(abs, opts.windowBytes, opts.onRead);
   try {
     const r = new OnnxWalker(win, abs, { ...DEFAULT_ONNX_LIMITS, ...opts.limits }, opts.inlineBytes ?? 256);
@@ -77,8 +81,8 @@ class OnnxWalker {
   model(): Model {
     if (this.win.size === 0) throw new ModelError('empty file');
     const extra: OnnxExtra = {};
-    const opsets: Record<string, number> = {};
-    const metadata: Record<string, string> = {};
+    const opsets = dict<number>();
+    const metadata = dict<string>();
     let graphField = undefined as Field | undefined;
     try {
       this.modelFields(extra, opsets, metadata, (f) => {
@@ -97,7 +101,7 @@ class OnnxWalker {
     if (extra.irVersion === undefined) this.warnings.add('ir_version is missing');
     const graph = this.graph(graphField, 0, 'main graph');
     const producer = [extra.producerName, extra.producerVersion].filter(Boolean).join(' ') || undefined;
-    const model: Model = { format: 'onnx', file: this.file, graph, opsets, producer, metadata, warnings: this.warnings.list() };
+    const model: Model = { format: 'onnx', file: this.file, graph, opsets: plain(opsets), producer, metadata: plain(metadata), warnings: this.warnings.list() };
     setExtra(model, extra);
     const llm = recogniseOnnxLlm(model);
     if (llm) model.llm = llm;
@@ -188,7 +192,7 @@ class OnnxWalker {
   private node(nf: Field, depth: number, index: number, used: Set<string>): Node {
     if (++this.nodes > this.limits.maxNodes) throw new ModelError(`the model has more than ${this.limits.maxNodes} nodes, subgraphs included (limit ${this.limits.maxNodes})`, 'limit');
     const extra: OnnxExtra = {};
-    const n: Node = { id: '', name: '', opType: '', domain: '', inputs: [], outputs: [], attrs: {}, source: { offset: nf.at, length: nf.end - nf.at } };
+    const n: Node = { id: '', name: '', opType: '', domain: '', inputs: [], outputs: [], attrs: dict(), source: { offset: nf.at, length: nf.end - nf.at } };
     eachField(this.win, nf.at, nf.end, 'NodeProto', (f) => {
       switch (f.no) {
         case 1: this.expect(f, LEN, 'NodeProto'); n.inputs.push(this.str(f, 'node input name')); break;
@@ -322,7 +326,7 @@ class OnnxWalker {
     let name = '';
     let raw: Field | undefined;
     let location = 0;
-    const external: Record<string, string> = {};
+    const external = dict<string>();
     const typed: Field[] = [];
     eachField(this.win, tf.at, tf.end, 'TensorProto', (f) => {
       switch (f.no) {
@@ -458,7 +462,7 @@ interface LeafType {
   decode(r: pb.Reader): object;
 }
 
-const LEAF_TYPES: Record<string, { type: LeafType; name: string }> = {
+const LEAF_TYPES: Record<string, { type: LeafType; name: string }> = table({
   'ModelProto.20': { type: onnx.TrainingInfoProto, name: 'TrainingInfoProto' },
   'ModelProto.25': { type: onnx.FunctionProto, name: 'FunctionProto' },
   'ModelProto.26': { type: onnx.DeviceConfigurationProto, name: 'DeviceConfigurationProto' },
@@ -473,7 +477,7 @@ const LEAF_TYPES: Record<string, { type: LeafType; name: string }> = {
   'AttributeProto.23': { type: onnx.SparseTensorProto, name: 'SparseTensorProto' },
   'TensorProto.3': { type: onnx.TensorProto.Segment, name: 'TensorProto.Segment' },
   'TensorProto.16': { type: onnx.StringStringEntryProto, name: 'StringStringEntryProto' },
-};
+});
 
 /**
  * ONNX graphs are in SSA form: two nodes writing one value leave its consumers' input undefined (which

@@ -89,12 +89,13 @@ function parseHeader(json: unknown, file: string, size: number, headerBytes: num
   if (!isPlainObject(json)) throw new ModelError(`${label} header is not a JSON object`);
   const dataStart = 8 + headerBytes;
   const dataBytes = size - dataStart;
-  const metadata: Record<string, string> = {};
+  // Keys from the file become own properties (Object.fromEntries), so `__proto__` is kept as data.
+  const meta: [string, string][] = [];
   const tensors: SafetensorsEntry[] = [];
   for (const [name, v] of Object.entries(json)) {
     if (name === '__metadata__') {
       if (!isPlainObject(v)) throw new ModelError(`${label}: __metadata__ is not an object of strings`);
-      for (const [k, s] of Object.entries(v)) metadata[k] = typeof s === 'string' ? s : JSON.stringify(s);
+      for (const [k, s] of Object.entries(v)) meta.push([k, typeof s === 'string' ? s : JSON.stringify(s)]);
       continue;
     }
     const what = `${label}: tensor "${printable(name)}"`;
@@ -122,7 +123,7 @@ function parseHeader(json: unknown, file: string, size: number, headerBytes: num
     });
   }
   checkNoOverlap(tensors, label);
-  return { file, size, headerBytes, tensors, metadata };
+  return { file, size, headerBytes, tensors, metadata: Object.fromEntries(meta) };
 }
 
 /** Data ranges may not overlap (the reference implementation requires them contiguous). */

@@ -46,8 +46,9 @@ export function readIndexFile(indexFile: string): { shards: string[]; weightMap:
       if (shards.length > MAX_SHARDS) throw new ModelError(`${printable(name)} names more than ${MAX_SHARDS} shards`, 'limit');
     }
   }
-  const metadata: Record<string, string> = {};
-  if (isPlainObject(json.metadata)) for (const [k, v] of Object.entries(json.metadata)) metadata[`index.${k}`] = typeof v === 'string' ? v : JSON.stringify(v);
+  const metadata: Record<string, string> = isPlainObject(json.metadata)
+    ? Object.fromEntries(Object.entries(json.metadata).map(([k, v]) => [`index.${k}`, typeof v === 'string' ? v : JSON.stringify(v)]))
+    : {};
   return { shards, weightMap, metadata };
 }
 
@@ -57,8 +58,8 @@ export function readIndexedSet(indexFile: string): SafetensorsSet {
   const idx = readIndexFile(indexFile);
   const label = printable(path.basename(indexFile));
   const files = idx.shards.map((s) => requireInModelFolder(dir, s, label).file);
-  const set = readFiles(files);
-  Object.assign(set.metadata, idx.metadata);
+  const read = readFiles(files);
+  const set: SafetensorsSet = { ...read, metadata: Object.fromEntries([...Object.entries(read.metadata), ...Object.entries(idx.metadata)]) };
   const wrongShard: string[] = [];
   const missing: string[] = [];
   for (const [t, s] of idx.weightMap) {
@@ -77,12 +78,12 @@ export function readIndexedSet(indexFile: string): SafetensorsSet {
 export function readFiles(files: string[]): SafetensorsSet {
   const tensors = new Map<string, LazyTensor>();
   const fileDtypes = new Map<string, string>();
-  const metadata: Record<string, string> = {};
+  let metadata: Record<string, string> = {};
   let headerBytes = 0;
   files.forEach((f, i) => {
     const h: SafetensorsHeader = readSafetensorsHeader(f, `safetensors file ${printable(path.basename(f))}`);
     headerBytes += h.headerBytes;
-    if (i === 0) for (const [k, v] of Object.entries(h.metadata)) metadata[k] = v;
+    if (i === 0) metadata = Object.fromEntries(Object.entries(h.metadata));
     for (const e of h.tensors) {
       if (tensors.has(e.tensor.name)) throw new ModelError(`tensor "${printable(e.tensor.name)}" is stored in two shards (${printable(path.basename(f))} and another)`);
       tensors.set(e.tensor.name, e.tensor);

@@ -3,11 +3,12 @@ import type { TensorType } from '../../ir/graph';
 import { RuleError } from '../types';
 import type { LayerRule } from './types';
 import { elems, normAxis, num, out, shapeOf, ZERO } from './util';
+import { maxOf } from '../../arrays';
 
 function broadcast(inputs: TensorType[]): Dim[] {
   if (inputs.length < 1) throw new RuleError('merge layer has no inputs');
   const shapes = inputs.map((t) => shapeOf(t));
-  const rank = Math.max(...shapes.map((s) => s.length));
+  const rank = maxOf(shapes.map((s) => s.length));
   const res: Dim[] = [];
   for (let i = 0; i < rank; i++) {
     let d: Dim = 1;

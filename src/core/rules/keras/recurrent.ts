@@ -3,6 +3,7 @@ import type { TensorType } from '../../ir/graph';
 import { RuleError } from '../types';
 import type { KerasConfig, LayerRule, WeightSpec } from './types';
 import { bool, convOutLen, macCost, num, one, out, staticDim, str, tuple } from './util';
+import { table } from '../../tables';
 
 /**
  * A recurrent layer with `gates` gate blocks (LSTM 4, GRU 3, SimpleRNN 1). Per step and sample:
@@ -101,7 +102,7 @@ export function convLstm(rank: number): LayerRule {
   };
 }
 
-const CELLS: Record<string, 'LSTM' | 'GRU' | 'SimpleRNN'> = { LSTMCell: 'LSTM', GRUCell: 'GRU', SimpleRNNCell: 'SimpleRNN' };
+const CELLS: Record<string, 'LSTM' | 'GRU' | 'SimpleRNN'> = table({ LSTMCell: 'LSTM', GRUCell: 'GRU', SimpleRNNCell: 'SimpleRNN' });
 
 /**
  * Keras RNN(cell): the cell's rule with the RNN's return_sequences/return_state. StackedRNNCells

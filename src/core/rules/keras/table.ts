@@ -15,9 +15,10 @@ import { tfOpLambda } from './tfop';
 import { einsumDense } from './einsum';
 import type { KerasConfig, KerasOpRule, LayerRule } from './types';
 import { bidirectional, timeDistributed } from './wrappers';
+import { table } from '../../tables';
 
 /** Keras layer classes by their Keras 2 class name (the reader maps Keras 1/3 names onto these). */
-export const LAYER_RULES: Record<string, LayerRule> = {
+export const LAYER_RULES: Record<string, LayerRule> = table({
   InputLayer: inputLayer,
   Dense: dense, EinsumDense: einsumDense,
   Conv1D: conv(1), Conv2D: conv(2), Conv3D: conv(3),
@@ -55,7 +56,7 @@ export const LAYER_RULES: Record<string, LayerRule> = {
   // Data augmentation is the identity at inference.
   RandomFlip: identity(0), RandomRotation: identity(0), RandomZoom: identity(0), RandomContrast: identity(0),
   RandomTranslation: identity(0), RandomBrightness: identity(0),
-};
+});
 
 LAYER_RULES.Bidirectional = bidirectional((c) => LAYER_RULES[c]);
 LAYER_RULES.TimeDistributed = timeDistributed((c) => LAYER_RULES[c]);

@@ -4,14 +4,15 @@ import { opaque } from './custom';
 import { elementwiseMerge } from './merge';
 import type { KerasConfig, LayerRule } from './types';
 import { elementwise, one, out } from './util';
+import { table } from '../../tables';
 
 /** Unary TF ops (FLOPs per element, ONNX table) that Keras 2 wraps as TFOpLambda layers. */
-const UNARY: Record<string, number> = {
+const UNARY: Record<string, number> = table({
   'nn.relu': 1, 'nn.relu6': 2, 'math.sigmoid': 4, 'nn.sigmoid': 4, 'math.tanh': 1, 'nn.tanh': 1, 'math.exp': 1,
   'math.log': 1, 'math.sqrt': 1, 'math.rsqrt': 2, 'math.abs': 1, 'math.negative': 1, 'math.square': 1,
   'nn.silu': 5, 'nn.swish': 5, 'nn.gelu': 5, 'nn.elu': 3, 'nn.selu': 4, 'nn.softplus': 3, 'math.softplus': 3,
   'nn.softmax': 5, 'math.reciprocal': 1, 'identity': 0, 'cast': 0, 'stop_gradient': 0,
-};
+});
 
 /** Binary elementwise TF ops (x op y, y a tensor or a scalar kwarg): one FLOP per output element. */
 const BINARY = new Set([

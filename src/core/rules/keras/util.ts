@@ -2,6 +2,7 @@ import { dimAdd, dimDiv, dimMul, dimProduct, dimSub, isStatic, type Dim } from '
 import type { TensorType } from '../../ir/graph';
 import { RuleError } from '../types';
 import type { Cost, KerasConfig } from './types';
+import { table } from '../../tables';
 
 export function num(cfg: KerasConfig, key: string, dflt: number): number {
   const v = cfg[key];
@@ -86,11 +87,11 @@ export function macCost(macs: Dim, extra: Dim = 0): Cost {
  * FLOPs per element of a Keras activation, on the ONNX table of rules/onnx/costConventions.ts
  * (relu 1, sigmoid 4, softmax 5, ...); swish/silu = sigmoid + mul.
  */
-export const ACTIVATION_FLOPS: Record<string, number> = {
+export const ACTIVATION_FLOPS: Record<string, number> = table({
   linear: 0, relu: 1, tanh: 1, exponential: 1, relu6: 2, leaky_relu: 2, hard_sigmoid: 3, elu: 3, softplus: 3,
   softsign: 3, sigmoid: 4, selu: 4, hard_swish: 4, hard_silu: 4, gelu: 5, mish: 5, softmax: 5, log_softmax: 5,
   swish: 5, silu: 5,
-};
+});
 
 export function activationCost(a: unknown): number {
   if (a === undefined || a === null) return 0;

@@ -86,7 +86,9 @@
  */
 
 /** Per-output-element FLOPs of unary elementwise ops. */
-export const UNARY_FLOPS: Record<string, number> = {
+import { table } from '../../tables';
+
+export const UNARY_FLOPS: Record<string, number> = table({
   Relu: 1, Abs: 1, Neg: 1, Sign: 1, Floor: 1, Ceil: 1, Round: 1, Sqrt: 1, Reciprocal: 1, Exp: 1, Log: 1, Erf: 1,
   Sin: 1, Cos: 1, Tan: 1, Asin: 1, Acos: 1, Atan: 1, Sinh: 1, Cosh: 1, Asinh: 1, Acosh: 1, Atanh: 1, Tanh: 1,
   ThresholdedRelu: 1, Not: 1, IsNaN: 1, IsInf: 1, BitwiseNot: 1,
@@ -95,14 +97,14 @@ export const UNARY_FLOPS: Record<string, number> = {
   Sigmoid: 4, HardSwish: 4, Selu: 4, Celu: 4,
   Gelu: 5, Mish: 5, Swish: 5,
   Identity: 0, Dropout: 0, Cast: 0, CastLike: 0,
-};
+});
 
 /** Per-output-element FLOPs of binary elementwise ops (variadic ones: per extra input). */
-export const BINARY_FLOPS: Record<string, number> = {
+export const BINARY_FLOPS: Record<string, number> = table({
   Add: 1, Sub: 1, Mul: 1, Div: 1, Pow: 1, Mod: 1, Max: 1, Min: 1, Sum: 1, Mean: 1,
   Equal: 1, Less: 1, Greater: 1, LessOrEqual: 1, GreaterOrEqual: 1, And: 1, Or: 1, Xor: 1,
   BitShift: 1, BitwiseAnd: 1, BitwiseOr: 1, BitwiseXor: 1, PRelu: 2,
-};
+});
 
 export const SOFTMAX_FLOPS = 5;
 export const BATCHNORM_FLOPS = 2;

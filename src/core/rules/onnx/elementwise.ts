@@ -6,13 +6,14 @@ import { BINARY_FLOPS, UNARY_FLOPS } from './costConventions';
 import { dtypeFromOnnxCode } from './dtypeCodes';
 import { roundTo } from './numeric';
 import { broadcast, cv, has, input, isIntDtype, mapValues, numel, perElement, propagatable, staticShape } from './util';
+import { table } from '../../tables';
 
 type Fn = (xs: Dim[], dtype: DType) => Dim | undefined;
 
 const num = (f: (...a: number[]) => number): Fn => (xs) => (xs.every((x) => typeof x === 'number') ? f(...(xs as number[])) : undefined);
 const cmp = (f: (a: number, b: number) => boolean): Fn => num((a, b) => (f(a, b) ? 1 : 0));
 
-const BINARY_VALUES: Record<string, Fn> = {
+const BINARY_VALUES: Record<string, Fn> = table({
   Add: ([a, b]) => dimAdd(a, b),
   Sub: ([a, b]) => dimSub(a, b),
   Mul: ([a, b]) => dimMul(a, b),
@@ -36,7 +37,7 @@ const BINARY_VALUES: Record<string, Fn> = {
   And: num((a, b) => (a && b ? 1 : 0)),
   Or: num((a, b) => (a || b ? 1 : 0)),
   Xor: num((a, b) => (!a !== !b ? 1 : 0)),
-};
+});
 
 const fmod: Fn = num((a, b) => (b === 0 ? NaN : a - Math.trunc(a / b) * b));
 
@@ -68,7 +69,7 @@ function nary(op: string, perElem: number, fn?: Fn): OpRule {
   };
 }
 
-const UNARY_VALUES: Record<string, Fn> = {
+const UNARY_VALUES: Record<string, Fn> = table({
   Identity: ([a]) => a,
   Neg: ([a]) => dimMul(-1, a),
   Abs: ([a]) => (typeof a === 'number' ? Math.abs(a) : a),
@@ -82,7 +83,7 @@ const UNARY_VALUES: Record<string, Fn> = {
   Sign: num(Math.sign),
   Relu: num((a) => Math.max(0, a)),
   Not: num((a) => (a ? 0 : 1)),
-};
+});
 
 /** ONNX Round: halves go to the even neighbour (numpy.round), not up. */
 function roundHalfEven(a: number): number {

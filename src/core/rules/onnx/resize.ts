@@ -2,6 +2,7 @@ import { dimDiv, dimEq, dimMul, dimText, sym, unknownDim, type Dim } from '../..
 import { attrInts, attrString } from '../../ir/graph';
 import { RuleError, type OpRule, type RuleContext, type RuleTable } from '../types';
 import { has, input, normAxis, numel } from './util';
+import { table } from '../../tables';
 
 function scaled(d: Dim, s: number): Dim {
   if (typeof d === 'number') return Math.floor(d * s + 1e-9);
@@ -58,7 +59,7 @@ function resizeShape(ctx: RuleContext): Dim[] {
   return shape;
 }
 
-const PER_AXIS: Record<string, number> = { nearest: 0, linear: 3, bilinear: 3, cubic: 8 };
+const PER_AXIS: Record<string, number> = table({ nearest: 0, linear: 3, bilinear: 3, cubic: 8 });
 
 const resize: OpRule = {
   shape: (ctx) => ({ outputs: [{ dtype: input(ctx, 0).dtype, shape: resizeShape(ctx) }] }),

@@ -6,6 +6,7 @@ import { dtypeFromOnnxCode } from './dtypeCodes';
 import {
   broadcast, cv, has, input, mapValues, movement, normAxis, numel, propagatable, requireDims, requireInts, staticInts, staticShape, strides, unravel, zeroCost,
 } from './util';
+import { pushAll } from '../../arrays';
 
 /** Slice ends like INT64_MAX mean "to the end". */
 const HUGE = 2 ** 31;
@@ -71,6 +72,9 @@ const size = movement((ctx) => {
   return { outputs: [{ dtype: 'int64', shape: [] }], values: [cv('int64', [], [numel(x.shape)])] };
 });
 
+/** The readers' rank limit (onnx/limits.ts maxRank): no rule makes a tensor of a higher rank. */
+const MAX_OUTPUT_RANK = 64;
+
 const reshape = movement((ctx) => {
   const x = input(ctx, 0);
   const allowzero = attrInt(ctx.node, 'allowzero', 0) === 1;
@@ -80,6 +84,8 @@ const reshape = movement((ctx) => {
   if (!v) {
     const s = input(ctx, 1).shape[0];
     if (typeof s !== 'number') throw new RuleError(`the target shape of Reshape is not known at analysis time`);
+    // The output's rank is a count from the file: checked before `s` dims are allocated (10^8 took 3.5 GiB).
+    if (s > MAX_OUTPUT_RANK) throw new RuleError(`the target shape of Reshape has ${s} elements: an output rank above ${MAX_OUTPUT_RANK}`);
     return { outputs: [{ dtype: x.dtype, shape: Array.from({ length: s }, () => unknownDim()) }] };
   }
   const out = v.values.map((d, i) => (d === 0 && !allowzero ? x.shape[i] : d));
@@ -168,7 +174,7 @@ const concat = movement((ctx) => {
     for (let o = 0; o < outer; o++) {
       for (const v of vs as ConstValue[]) {
         const chunk = v.dims.slice(axis).reduce((a, b) => a * b, 1);
-        values.push(...v.values.slice(o * chunk, (o + 1) * chunk));
+        pushAll(values, v.values.slice(o * chunk, (o + 1) * chunk));
       }
     }
     value = cv(ins[0].dtype, out, values);
@@ -186,11 +192,14 @@ const split = movement((ctx) => {
   if (!sizes) {
     const d = x.shape[axis];
     const parts = attrInt(ctx.node, 'num_outputs', n);
+    // A count from the file is checked before anything is allocated from it (num_outputs = 10^8).
+    if (parts !== n) throw new RuleError(`Split: num_outputs is ${parts}, the node has ${n} outputs`);
     if (typeof d === 'number') {
       const chunk = Math.ceil(d / parts);
       sizes = Array.from({ length: parts }, (_, i) => Math.max(0, Math.min(chunk, d - i * chunk)));
     } else sizes = Array.from({ length: parts }, () => dimDiv(d, parts));
   }
+  if (sizes.length !== n) throw new RuleError(`Split: ${sizes.length} split sizes for ${n} outputs`);
   const v = ctx.values[0];
   let offset = 0;
   const outputs = sizes.map((s) => ({ dtype: x.dtype, shape: x.shape.map((d, i) => (i === axis ? s : d)) }));
