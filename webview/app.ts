@@ -664,7 +664,7 @@ export class App {
       // A model-wide hint (INT8, clustering) is about the model: one card here, not one per layer.
       const modelHints = this.hints.filter((x) => x.modelWide).map((x) => hintCard(x, a, acts, x.id === this.focusedHint));
       // Repeated blocks as the graph draws them (collapse.ts), so the summary and the badges agree.
-      const reps = [...(this.hierarchy?.groups.values() ?? [])].filter((g) => g.repeat && g.repeat.count > 1);
+      const reps = [...(this.hierarchy?.groups.values() ?? [])].filter((g) => g.repeat && !g.repeat.stack && g.repeat.count > 1);
       const repeated = { blocks: reps.length, sets: reps.filter((g) => g.repeat!.index === 0).length };
       const llm = llmSection(a, this.llmControls);
       if (llm) side.appendChild(llm);

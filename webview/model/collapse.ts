@@ -14,7 +14,7 @@ export interface Group {
   /** Every node id inside, at any depth. */
   members: string[];
   /** "×12" when the group is one instance of a repeated block. */
-  repeat?: { index: number; count: number };
+  repeat?: { index: number; count: number; stack?: boolean };
   params: number;
   macs: number;
   flops: number;
@@ -146,7 +146,7 @@ function stack(groups: Map<string, Group>, run: Group[]): void {
   const id = `s:${run[0].id}`;
   const s = emptyGroup(id, `${run[0].label} … ${run[run.length - 1].label}`, parentId);
   s.children = run.map((g) => g.id);
-  s.repeat = { index: 0, count: run.length };
+  s.repeat = { index: 0, count: run.length, stack: true };
   for (const g of run) g.parent = id;
   if (parentId !== null) {
     const p = groups.get(parentId)!;
