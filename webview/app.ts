@@ -19,6 +19,8 @@ import { groupDetails, hintCard, layerDetails, type StatsState } from './panels/
 import { legend } from './panels/legend';
 import { measureButton, type MeasureButton } from './panels/measureButton';
 import { summaryPanel } from './panels/summary';
+import { llmSection, type LlmControls } from './llm/llmSection';
+import { weightTensorsSection } from './llm/tensors';
 import { ToolbarOverflow } from './panels/toolbarOverflow';
 import {
   HEAT_METRICS, PROTOCOL_VERSION, parseHostMessage, parseViewState,
@@ -45,6 +47,8 @@ export interface PaintInfo {
 export class App {
   private model: GraphModel | undefined;
   private analysis: Analysis | undefined;
+  /** Language models: the LLM section's controls (kept across re-renders). */
+  private readonly llmControls: LlmControls = {};
   private motifs: Motif[] = [];
   private hints: HintView[] = [];
   private details: Record<string, NodeDetailsView> = {};
@@ -299,7 +303,7 @@ export class App {
   private rebuild(view: 'restore' | 'fit' = 'fit', quickFirst = false): void {
     if (!this.model) return;
     const t = performance.now();
-    this.hierarchy = buildHierarchy(this.model, this.motifs, this.include);
+    this.hierarchy = buildHierarchy(this.model, this.motifs, this.include, { stackRepeats: !!this.analysis?.llm });
     const count = this.model.nodes.filter(this.include).length;
     this.open = autoExpanded(this.hierarchy, count);
     this.lap('hierarchy', t);
@@ -660,8 +664,10 @@ export class App {
       // A model-wide hint (INT8, clustering) is about the model: one card here, not one per layer.
       const modelHints = this.hints.filter((x) => x.modelWide).map((x) => hintCard(x, a, acts, x.id === this.focusedHint));
       // Repeated blocks as the graph draws them (collapse.ts), so the summary and the badges agree.
-      const reps = [...(this.hierarchy?.groups.values() ?? [])].filter((g) => g.repeat && g.repeat.count > 1);
+      const reps = [...(this.hierarchy?.groups.values() ?? [])].filter((g) => g.repeat && !g.repeat.stack && g.repeat.count > 1);
       const repeated = { blocks: reps.length, sets: reps.filter((g) => g.repeat!.index === 0).length };
+      const llm = llmSection(a, this.llmControls);
+      if (llm) side.appendChild(llm);
       side.appendChild(summaryPanel(a, this.motifs, {
         reveal: (id) => this.reveal(id),
         export: (f) => void this.export(f),
@@ -682,6 +688,8 @@ export class App {
       const ix = this.measured;
       const timed = ix ? layers.filter((l) => ix.ms.has(l.id)) : [];
       side.appendChild(groupDetails(a, g, layers, motifs, this.open.has(id), acts, ix && timed.length ? timed.reduce((n, l) => n + ix.ms.get(l.id)!, 0) : undefined));
+      const wt = a.llm ? weightTensorsSection(layers) : null;
+      if (wt) side.appendChild(wt);
       return;
     }
     const n = this.model.byId.get(id);
@@ -703,6 +711,8 @@ export class App {
       focusedHint: this.focusedHint,
       time: this.measured ? { time: layerTime(this.measured, l.id), totalMs: this.measured.times.kernelTotalMs || this.measured.mappedMs, nameOf: (x) => byLayer.get(x)?.name ?? x } : undefined,
     }, acts));
+    const wt = a.llm ? weightTensorsSection([l]) : null;
+    if (wt) side.appendChild(wt);
   }
 
   select(id: string | undefined): void {
@@ -732,7 +742,7 @@ export class App {
     if (n?.aux && !this.state.showConstants) {
       this.state.showConstants = true;
       this.els.aux.checked = true;
-      this.hierarchy = buildHierarchy(this.model, this.motifs, this.include);
+      this.hierarchy = buildHierarchy(this.model, this.motifs, this.include, { stackRepeats: !!this.analysis?.llm });
       needLayout = true;
     }
     for (const g of ancestorsOf(this.hierarchy, id)) {

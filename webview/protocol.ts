@@ -7,15 +7,16 @@ import type { Motif } from '../src/core/motifs/types';
 import type { TensorStats } from '../src/core/tensor/statsTypes';
 import { MOTIF_KINDS } from '../src/core/motifs/types';
 import { compareView, measuredTimes, measureState, type CompareView, type MeasuredTimes, type MeasureState } from './measureProtocol';
-import { arr, bool, count, guard, Invalid, num, obj, oneOf, optional, record, str, type Parsed } from './validate';
+import { arr, bool, count, guard, Invalid, nonNegative, num, obj, oneOf, optional, record, str, type Parsed } from './validate';
+import { validateLlmAnalysis } from './llm/protocol';
 
 export type * from './measureProtocol';
 
 export const PROTOCOL_VERSION = 1;
 
 /** 'time': per-node times of the last benchmark (only selectable once the host sent some). */
-export type HeatMetric = 'none' | 'params' | 'macs' | 'flops' | 'activation' | 'time';
-export const HEAT_METRICS: readonly HeatMetric[] = ['none', 'params', 'macs', 'flops', 'activation', 'time'];
+export type HeatMetric = 'none' | 'params' | 'macs' | 'flops' | 'activation' | 'weightBytes' | 'time';
+export const HEAT_METRICS: readonly HeatMetric[] = ['none', 'params', 'macs', 'flops', 'activation', 'weightBytes', 'time'];
 
 export type ExportFormat = 'md' | 'csv' | 'json' | 'svg' | 'png';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['md', 'csv', 'json', 'svg', 'png'];
@@ -221,11 +222,13 @@ function tensor(x: unknown, at: string): void {
       if (typeof d !== 'number' && typeof d !== 'string') throw new Invalid(`${at}.shape[${i}]: expected a dim`);
     });
   }
+  optional(o, 'bytes', at, nonNegative);
+  optional(o, 'stored', at, str);
 }
 
 function analysis(x: unknown, at: string): Analysis {
   const o = obj(x, at);
-  oneOf(o.format, ['onnx', 'keras'] as const, `${at}.format`);
+  oneOf(o.format, ['onnx', 'keras', 'safetensors', 'hf-config', 'gguf'] as const, `${at}.format`);
   str(o.file, `${at}.file`);
   arr(o.inputs, `${at}.inputs`).forEach((t, i) => tensor(t, `${at}.inputs[${i}]`));
   arr(o.outputs, `${at}.outputs`).forEach((t, i) => tensor(t, `${at}.outputs[${i}]`));
@@ -274,6 +277,7 @@ function analysis(x: unknown, at: string): Analysis {
     count(bo.flops, `${p}.flops`);
   });
   arr(d.warnings, `${at}.details.warnings`).forEach((w, i) => str(w, `${at}.details.warnings[${i}]`));
+  if (o.llm !== undefined) validateLlmAnalysis(o.llm, `${at}.llm`);
   return o as unknown as Analysis;
 }
 

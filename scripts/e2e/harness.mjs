@@ -214,7 +214,9 @@ export function makeSampleWorkspace(dir, picks) {
   for (const rel of picks) {
     const src = path.join(shared, rel);
     if (!fs.existsSync(src)) continue;
-    const dst = path.join(dir, path.basename(rel));
+    // `kind/file` lands as `file`; deeper paths keep their folders (llm/gpt2/config.json -> gpt2/config.json).
+    const dst = path.join(dir, ...rel.split('/').slice(1));
+    fs.mkdirSync(path.dirname(dst), { recursive: true });
     fs.copyFileSync(src, dst);
     fs.chmodSync(dst, 0o644); // shared files are read-only; the copies must be editable
     copied.push(dst);

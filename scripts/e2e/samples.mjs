@@ -6,4 +6,7 @@ export const INTEGRATION_SAMPLES = [
   'keras/tfjs_k2_tensorspace_vgg16.json',
   'keras/k2_advml_autoencoder_seq.json',
   'keras/k2_takuya_dec_nested_seq_custom_layer.json',
+  // Hugging Face configs keep their folder (every one is named config.json).
+  'llm/mixtral-8x7b-v0.1/config.json',
+  'llm/gpt2/config.json',
 ];

@@ -12,6 +12,7 @@ import type { ModelStore } from './modelStore';
 import { writeAtomic } from './onnxDocument';
 import type { PendingShards } from './pendingShards';
 import { KERAS_BINARY_VIEW_TYPE, type ModelEditorProvider, ONNX_VIEW_TYPE } from './onnxEditor';
+import { isLlmCheckpoint, LLM_VIEW_TYPE, type LlmEditorProvider } from './llmEditor';
 import { measurePreview } from './previewMeasure';
 import { fractionReporter } from './progress';
 import { PREVIEW_VIEW_TYPE, PreviewPanel } from './previewPanel';
@@ -25,6 +26,8 @@ export interface CommandDeps {
   measurements: Measurements;
   onnx: ModelEditorProvider;
   kerasBinary: ModelEditorProvider;
+  /** safetensors / GGUF checkpoints (read-only). */
+  llm?: LlmEditorProvider;
   /** New tfjs weight shards of applied Keras edits, written when their model.json is saved. */
   shards: PendingShards;
   refreshLenses(): void;
@@ -36,6 +39,7 @@ function binaryViewType(uri: vscode.Uri): string | undefined {
   const p = uri.path.toLowerCase();
   if (p.endsWith('.onnx')) return ONNX_VIEW_TYPE;
   if (p.endsWith('.keras') || p.endsWith('.h5') || p.endsWith('.hdf5')) return KERAS_BINARY_VIEW_TYPE;
+  if (isLlmCheckpoint(uri)) return LLM_VIEW_TYPE;
   return undefined;
 }
 
@@ -63,12 +67,12 @@ export class Commands implements vscode.Disposable {
 
   graphViews(uri: vscode.Uri): GraphView[] {
     const t = this.textGraphs.get(uri.toString());
-    return t ? [t] : [...this.d.onnx.viewsOf(uri), ...this.d.kerasBinary.viewsOf(uri)];
+    return t ? [t] : [...this.d.onnx.viewsOf(uri), ...this.d.kerasBinary.viewsOf(uri), ...(this.d.llm?.viewsOf(uri) ?? [])];
   }
 
   /** Every open graph view (e.g. to update their Measure buttons when trust changes). */
   allGraphViews(): GraphView[] {
-    return [...this.textGraphs.values(), ...this.d.onnx.allViews(), ...this.d.kerasBinary.allViews()];
+    return [...this.textGraphs.values(), ...this.d.onnx.allViews(), ...this.d.kerasBinary.allViews(), ...(this.d.llm?.allViews() ?? [])];
   }
 
   /** Opens the graph of a model: the custom editor for binary files, a side panel for Keras JSON. */
@@ -84,8 +88,9 @@ export class Commands implements vscode.Disposable {
       return this.graphViews(uri)[0];
     }
     const doc = await vscode.workspace.openTextDocument(uri);
-    if (!this.d.store.isKerasDocument(doc)) {
-      void vscode.window.showWarningMessage(`ModelLens: ${uri.path.split('/').pop()} is not a Keras or TensorFlow.js model.`);
+    const hf = this.d.store.isHfConfigDocument(doc);
+    if (!hf && !this.d.store.isKerasDocument(doc)) {
+      void vscode.window.showWarningMessage(`ModelLens: ${uri.path.split('/').pop()} is not a Keras, TensorFlow.js or Hugging Face model.`);
       return undefined;
     }
     const key = uri.toString();
@@ -107,11 +112,12 @@ export class Commands implements vscode.Disposable {
         applyHint: (id) => this.applyHint(uri, id),
         // Saved files are read in place, so tfjs weight shards beside model.json are found.
         weightStats: (id) => this.d.store.weightStats(uri!, id, doc.isDirty ? { text: doc.getText() } : {}),
-        hints: async (a) => {
+        // A config.json's hints are the LLM section's weight-only ones (they cannot be applied to it).
+        hints: hf ? undefined : async (a) => {
           const mh = await this.d.hints.hints(uri!, a);
           return mh ? mh.hints.map((s) => toHintView(s, mh.analysis)) : [];
         },
-        ...this.d.measurements.graphHooks(uri),
+        ...(hf ? {} : this.d.measurements.graphHooks(uri)),
       });
       v.onDidDispose(() => this.textGraphs.delete(key));
       this.textGraphs.set(key, v);

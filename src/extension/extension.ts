@@ -19,6 +19,8 @@ import { ModelStore } from './modelStore';
 import { PendingShards } from './pendingShards';
 import type { OnnxDocument } from './onnxDocument';
 import { KERAS_BINARY_VIEW_TYPE, ModelEditorProvider, ONNX_VIEW_TYPE } from './onnxEditor';
+import { HfLensProvider } from './hfLenses';
+import { LLM_VIEW_TYPE, LlmEditorProvider } from './llmEditor';
 import { ModelStatusBar } from './statusBar';
 import { isTrusted, setTrustOverride } from './trust';
 import { printable } from '../core/formats/modelFiles';
@@ -63,12 +65,16 @@ export function activate(context: vscode.ExtensionContext): ModelLensApi {
   onnx.measurements = measurements;
   kerasBinary.measurements = measurements;
   const lenses = new KerasLensProvider(store, hints);
+  const hfLenses = new HfLensProvider(store);
+  const llm = new LlmEditorProvider(context.extensionUri, store, log);
   const shards = new PendingShards(log);
-  const commands = new Commands({ extensionUri: context.extensionUri, store, hints, measurements, onnx, kerasBinary, shards, refreshLenses: () => lenses.refresh(), log, output });
+  const commands = new Commands({ extensionUri: context.extensionUri, store, hints, measurements, onnx, kerasBinary, llm, shards, refreshLenses: () => { lenses.refresh(); hfLenses.refresh(); }, log, output });
   const refreshMeasureButtons = () => commands.allGraphViews().forEach((v) => v.sendMeasureState());
 
   context.subscriptions.push(
-    output, client, diagnostics, store, onnx, kerasBinary, commands, shards,
+    output, client, diagnostics, store, onnx, kerasBinary, llm, commands, shards,
+    vscode.window.registerCustomEditorProvider(LLM_VIEW_TYPE, llm, { supportsMultipleEditorsPerDocument: true }),
+    vscode.languages.registerCodeLensProvider(JSON_SELECTOR, hfLenses),
     vscode.window.registerCustomEditorProvider(ONNX_VIEW_TYPE, onnx, { supportsMultipleEditorsPerDocument: true, webviewOptions: { retainContextWhenHidden: false } }),
     vscode.window.registerCustomEditorProvider(KERAS_BINARY_VIEW_TYPE, kerasBinary, { supportsMultipleEditorsPerDocument: true }),
     vscode.languages.registerCodeLensProvider(JSON_SELECTOR, lenses),
@@ -87,7 +93,10 @@ export function activate(context: vscode.ExtensionContext): ModelLensApi {
       if (d.languageId === 'json' || d.languageId === 'jsonc') store.forget(d.uri);
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('modellens')) lenses.refresh();
+      if (e.affectsConfiguration('modellens')) {
+        lenses.refresh();
+        hfLenses.refresh();
+      }
     }),
   );
   log(`ModelLens activated (workspace ${isTrusted() ? 'trusted' : 'in Restricted Mode'})`);

@@ -33,6 +33,7 @@ export class KerasLensProvider implements vscode.CodeLensProvider {
   async provideCodeLenses(doc: vscode.TextDocument, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
     const cfg = settings(doc.uri);
     if (!cfg.codeLensEnabled) return [];
+    if (this.store.isHfConfigDocument(doc)) return []; // hfLenses.ts
     const res = await this.store.analyzeText(doc);
     if (!res || token.isCancellationRequested) return [];
     const top = new vscode.Range(0, 0, 0, 0);

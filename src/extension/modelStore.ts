@@ -8,6 +8,7 @@ import { type AnalysisClient, CancelledError } from './analysisClient';
 import { settings } from './config';
 import type { ModelDiagnostics } from './diagnostics';
 import { looksLikeKerasJson } from './kerasDetect';
+import { looksLikeHfConfig } from './hfDetect';
 import type { AnalyzeResponse, SuggestResponse, WeightStatsResponse } from './workerProtocol';
 
 /** Weight statistics quicker than this need no notification (a status bar spinner is enough). */
@@ -45,8 +46,22 @@ export class ModelStore implements vscode.Disposable {
     return doc.languageId === 'json' || doc.languageId === 'jsonc' ? looksLikeKerasJson(doc.getText()) : false;
   }
 
+  isHfConfigDocument(doc: vscode.TextDocument): boolean {
+    return doc.languageId === 'json' || doc.languageId === 'jsonc' ? looksLikeHfConfig(doc.uri.path, doc.getText()) : false;
+  }
+
+  /**
+   * Analysis of a Hugging Face config.json at its current version (undefined when it is none). Saved,
+   * it is read in place so the safetensors beside it are found; unsaved text is analysed alone.
+   */
+  analyzeHfConfig(doc: vscode.TextDocument, progress = false): Promise<AnalyzeResponse | undefined> {
+    if (!this.isHfConfigDocument(doc)) return Promise.resolve(undefined);
+    return this.run(doc.uri, doc.version, progress, () => ({ file: doc.uri.fsPath, ...(doc.isDirty ? { text: doc.getText() } : {}) }), doc);
+  }
+
   /** Analysis of a Keras JSON text document at its current version; undefined when it is no Keras model. */
   analyzeText(doc: vscode.TextDocument, progress = false): Promise<AnalyzeResponse | undefined> {
+    if (this.isHfConfigDocument(doc)) return this.analyzeHfConfig(doc, progress);
     if (!this.isKerasDocument(doc)) {
       this.forget(doc.uri);
       return Promise.resolve(undefined);

@@ -221,7 +221,8 @@ export class GraphRenderer {
     if (n.kind === 'group') {
       if (n.repeat && n.repeat.count > 1) {
         // "3 of 8": this block is one of eight identical ones ("×8" on each read as eight times this one).
-        const label = `${n.repeat.index + 1} of ${n.repeat.count}`;
+        // A stack stands for all its instances (a language model's N decoder blocks): "×N".
+        const label = n.repeat.stack ? `×${n.repeat.count}` : `${n.repeat.index + 1} of ${n.repeat.count}`;
         const bw = label.length * 6.5 + 10;
         g.appendChild(s('g', { class: 'repeat', transform: `translate(${w - bw - 28},5)` },
           s('rect', { width: bw, height: 16, rx: 8 }), s('text', { x: bw / 2, y: 12, 'text-anchor': 'middle' }, label)));

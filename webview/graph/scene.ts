@@ -15,7 +15,7 @@ export interface SceneNode {
   width: number;
   height: number;
   /** One instance of a repeated block: which one, of how many (the badge says "1 of 8"). */
-  repeat?: { index: number; count: number };
+  repeat?: { index: number; count: number; stack?: boolean };
   hints: number;
   notCosted: boolean;
   tooltip: string;

@@ -14,7 +14,7 @@ export interface Group {
   /** Every node id inside, at any depth. */
   members: string[];
   /** "×12" when the group is one instance of a repeated block. */
-  repeat?: { index: number; count: number };
+  repeat?: { index: number; count: number; stack?: boolean };
   params: number;
   macs: number;
   flops: number;
@@ -33,8 +33,16 @@ export const COLLAPSED_BUDGET = 60;
 /** Two identical Conv+Relu scopes are not worth a "×2" block. */
 const MIN_REPEAT_LAYERS = 4;
 
+export interface HierarchyOptions {
+  /**
+   * Fold a run of identical sibling blocks (a language model's N decoder layers) into one "×N" group
+   * whose children are the instances: closed, the whole stack is one node; open, the N blocks.
+   */
+  stackRepeats?: boolean;
+}
+
 /** Builds the group tree from scopes (and, for scope-less layers, repeated-block motifs). */
-export function buildHierarchy(model: GraphModel, motifs: Motif[], include: (n: GNode) => boolean): Hierarchy {
+export function buildHierarchy(model: GraphModel, motifs: Motif[], include: (n: GNode) => boolean, opts: HierarchyOptions = {}): Hierarchy {
   const groups = new Map<string, Group>();
   const groupOf = new Map<string, string>();
   const ensure = (path: string[]): string => {
@@ -67,7 +75,8 @@ export function buildHierarchy(model: GraphModel, motifs: Motif[], include: (n: 
     if (g && m.repeat) g.repeat = { index: m.repeat.index, count: m.repeat.count };
   }
   for (const [nid, gid] of groupOf) groups.get(gid)!.direct.push(nid);
-  markRepeatedSiblings(groups, model);
+  const runs = markRepeatedSiblings(groups, model);
+  if (opts.stackRepeats) for (const run of runs) stack(groups, run);
 
   compress(groups, groupOf);
   const roots: string[] = [];
@@ -87,7 +96,8 @@ export function buildHierarchy(model: GraphModel, motifs: Motif[], include: (n: 
  * Sibling scopes with the same op sequence are instances of one block (layers.0 … layers.11) at every
  * depth, which is what lets a collapsed transformer read as a stack of identical blocks.
  */
-function markRepeatedSiblings(groups: Map<string, Group>, model: GraphModel): void {
+function markRepeatedSiblings(groups: Map<string, Group>, model: GraphModel): Group[][] {
+  const runs: Group[][] = [];
   const sig = new Map<string, string>();
   const signature = (g: Group): string => {
     let s = sig.get(g.id);
@@ -117,8 +127,32 @@ function markRepeatedSiblings(groups: Map<string, Group>, model: GraphModel): vo
     for (const same of bySig.values()) {
       if (same.length < 2) continue;
       same.forEach((g, index) => (g.repeat = { index, count: same.length }));
+      runs.push(same);
     }
   }
+  return runs;
+}
+
+/**
+ * Puts the instances of a repeated block under one new group (id `s:` + the first's id) when they are
+ * consecutive children of their parent — interleaved blocks (A B A B) stay apart, so that the stack's
+ * edges keep the model's order.
+ */
+function stack(groups: Map<string, Group>, run: Group[]): void {
+  const parentId = run[0].parent;
+  const siblings = parentId === null ? [...groups.values()].filter((g) => g.parent === null).map((g) => g.id) : groups.get(parentId)!.children;
+  const at = run.map((g) => siblings.indexOf(g.id));
+  if (at.some((x, i) => x !== at[0] + i)) return;
+  const id = `s:${run[0].id}`;
+  const s = emptyGroup(id, `${run[0].label} … ${run[run.length - 1].label}`, parentId);
+  s.children = run.map((g) => g.id);
+  s.repeat = { index: 0, count: run.length, stack: true };
+  for (const g of run) g.parent = id;
+  if (parentId !== null) {
+    const p = groups.get(parentId)!;
+    p.children = [...siblings.slice(0, at[0]), id, ...siblings.slice(at[0] + run.length)];
+  }
+  groups.set(id, s);
 }
 
 function emptyGroup(id: string, label: string, parent: string | null): Group {

@@ -37,16 +37,17 @@ export function metricValue(l: LayerAnalysis, m: HeatMetric, measured?: Measured
     case 'macs': return countValue(l.macs);
     case 'flops': return countValue(l.flops);
     case 'activation': return outputBytes(l);
+    case 'weightBytes': return l.weightBytes;
     default: return undefined;
   }
 }
 
 export const METRIC_LABEL: Record<HeatMetric, string> = {
-  none: 'Op family', params: 'Parameters', macs: 'MACs', flops: 'FLOPs', activation: 'Activation memory', time: 'Measured time',
+  none: 'Op family', params: 'Parameters', macs: 'MACs', flops: 'FLOPs', activation: 'Activation memory', weightBytes: 'Weight bytes', time: 'Measured time',
 };
 
 export function metricText(m: HeatMetric, v: number): string {
-  return m === 'activation' ? bytes(v) : m === 'time' ? msText(v) : human(v);
+  return m === 'activation' || m === 'weightBytes' ? bytes(v) : m === 'time' ? msText(v) : human(v);
 }
 
 /**

@@ -16,13 +16,13 @@ import { analyzeLlm, LlmAnalysisError, type LlmOptions } from './llm';
 export interface AnalyzeOptions {
   /** Values for symbolic dims (e.g. { batch: 1, sequence: 128 }), substituted at the graph inputs. */
   dims?: Record<string, number>;
-  /** Look for tied / duplicated initializers (reads a few sampled elements per candidate). Default: ONNX models. */
-  tiedWeights?: boolean;
   /**
    * Language models (Model.llm set): options of the LLM numbers (context, KV dtype, memory plan).
    * Batch and prefill length default to the `batch` / `sequence` dims. `false` skips them.
    */
   llm?: LlmOptions | false;
+  /** Look for tied / duplicated initializers (reads a few sampled elements per candidate). Default: ONNX models. */
+  tiedWeights?: boolean;
 }
 
 const MAX_WARNINGS = 50;
@@ -89,7 +89,7 @@ function analyzeGraph(model: Model, opts: AnalyzeOptions): Analysis {
     w.params += attrParams;
     weights.params += attrParams;
     constants += constantElements(n);
-    const layer = toLayer(r, w.params, w.bytes);
+    const layer = toLayer(r, w.params, w.bytes, graph.initializers);
     layers.push(layer);
     for (const o of n.outputs) if (o) producers[o] = n.id;
     if (r.cost) {
@@ -187,7 +187,16 @@ function summary(name: string, t: TensorType | undefined): TensorSummary {
   return s;
 }
 
-function toLayer(r: NodeRun, params: number, weightBytes: number): LayerAnalysis {
+/** A weight input also says its bytes as stored, and the stored type when it is not its dtype (GGUF Q4_K). */
+function weightSummary(s: TensorSummary, t: LazyTensor | undefined): TensorSummary {
+  if (!t) return s;
+  const b = tensorByteLength(t);
+  if (b !== undefined) s.bytes = b;
+  if (t.stored) s.stored = t.stored.type;
+  return s;
+}
+
+function toLayer(r: NodeRun, params: number, weightBytes: number, inits: ReadonlyMap<string, LazyTensor>): LayerAnalysis {
   const n = r.node;
   const layer: LayerAnalysis = {
     id: n.id,
@@ -197,7 +206,7 @@ function toLayer(r: NodeRun, params: number, weightBytes: number): LayerAnalysis
     macs: r.cost ? dimJson(r.cost.macs) : 0,
     flops: r.cost ? dimJson(r.cost.flops) : 0,
     weightBytes,
-    inputs: n.inputs.flatMap((name, i) => (name ? [summary(name, r.inputs[i])] : [])),
+    inputs: n.inputs.flatMap((name, i) => (name ? [weightSummary(summary(name, r.inputs[i]), inits.get(name))] : [])),
     outputs: n.outputs.flatMap((name, i) => (name ? [summary(name, r.outputs[i])] : [])),
     costed: !!r.cost,
     outputBytes: dimJson(r.outputs.reduce((acc: Dim, t) => dimAdd(acc, tensorBytes(t)), 0)),

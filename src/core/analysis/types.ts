@@ -12,6 +12,9 @@ export interface TensorSummary {
   dtype: string;
   /** null when the rank is unknown; string entries are symbolic dims. */
   shape: (number | string)[] | null;
+  /** Weights (initializers): bytes as the file stores them, and the storage type when it differs from dtype. */
+  bytes?: number;
+  stored?: string;
   /** ONNX sequence / optional values: dtype and shape are then the elements'. */
   container?: 'sequence' | 'optional' | 'optional-sequence';
 }

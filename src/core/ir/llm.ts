@@ -24,11 +24,6 @@ export interface LlmInfo {
   /** Per layer (length `layers`): full attention, a sliding window of `window` tokens, or no KV cache. */
   attention?: LlmAttentionKind[];
   tiedEmbeddings?: boolean;
-  /**
-   * ONNX exports: the graph inputs that feed the KV cache (past_key_values.N.key/value) and the
-   * outputs that return it (present.N.key/value), in layer order.
-   */
-  kvCache?: { past: string[]; present: string[] };
   /** A bidirectional encoder (BERT): no KV cache and no decode step. */
   encoder?: boolean;
   /**
@@ -37,6 +32,11 @@ export interface LlmInfo {
    * past (batch 1, sequence 1, past 0, total 1) to read the per-token costs of the graph.
    */
   dims?: { batch: string; sequence: string; past?: string; total?: string };
+  /**
+   * ONNX exports: the graph inputs that feed the KV cache (past_key_values.N.key/value) and the
+   * outputs that return it (present.N.key/value), in layer order.
+   */
+  kvCache?: { past: string[]; present: string[] };
   /** Where the record came from. */
   source: 'config' | 'gguf' | 'onnx';
 }
