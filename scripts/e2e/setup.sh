@@ -13,6 +13,10 @@
 # code-server is deliberately NOT in the project's package.json: `npm ci` would run that postinstall.
 set -euo pipefail
 
+# Run from `npm test`, npm hands its config down as npm_config_* variables, among them the project's
+# ignore-scripts=true (.npmrc); the native builds below (argon2, node-pty, ...) need their scripts, and
+# the installs that must not run them say --ignore-scripts themselves.
+unset npm_config_ignore_scripts NPM_CONFIG_IGNORE_SCRIPTS
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 DIR="$(realpath -m "${1:-${VSCODE_E2E_HOME:-$ROOT/.vscode-e2e}}")"
