@@ -388,21 +388,27 @@ def count_macs(model, inputs):
     return total[0], per_layer, out
 
 
-def onnx_float_initializer_elems(path):
-    import onnx
-    from onnx import TensorProto
-    m = onnx.load(path, load_external_data=False)
-    floats = {TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.DOUBLE, TensorProto.BFLOAT16}
+def onnx_used_names(graph):
+    """Every value name a node reads, subgraph bodies included (a Loop body reads outer initializers)."""
     used = set()
     def walk(g):
         for n in g.node:
             used.update(n.input)
             for a in n.attribute:
-                if a.g is not None and a.HasField('g'):
+                if a.HasField('g'):
                     walk(a.g)
                 for sg in a.graphs:
                     walk(sg)
-    walk(m.graph)
+    walk(graph)
+    return used
+
+
+def onnx_float_initializer_elems(path):
+    import onnx
+    from onnx import TensorProto
+    m = onnx.load(path, load_external_data=False)
+    floats = {TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.DOUBLE, TensorProto.BFLOAT16}
+    used = onnx_used_names(m.graph)
     return sum(math.prod(t.dims) for t in m.graph.initializer if t.data_type in floats and t.name in used)
 
 
@@ -415,7 +421,7 @@ def onnx_unique_param_elems(path):
     from onnx import TensorProto, numpy_helper
     m = onnx.load(path)
     floats = {TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.DOUBLE}
-    used = {i for n in m.graph.node for i in n.input}
+    used = onnx_used_names(m.graph)
     arrs = [numpy_helper.to_array(t) for t in m.graph.initializer if t.data_type in floats and t.name in used]
     total = sum(a.size for a in arrs)
     kept = []

@@ -46,8 +46,10 @@ export function selectHints(suggestions: Suggestion[], a: Analysis, f: HintFilte
   return suggestions.filter((s) => {
     const sv = savingsOf(s, a);
     if (!(sv.percent > 0) || sv.percent < f.minSavingsPercent) return false;
-    // An approximate change whose error could not be computed (no weights) cannot pass an error limit.
-    if (s.kind === 'approximate' && !s.error) return false;
+    // An approximate change must carry its computed error to pass an error limit, unless the file has no
+    // weights to measure it on (architecture-only JSON): then the limit cannot judge it and the preview
+    // says the error is unknown.
+    if (s.kind === 'approximate' && !s.error && !s.errorUnavailable) return false;
     if (s.error && 100 * s.error.value > f.maxErrorPercent) return false;
     return true;
   });

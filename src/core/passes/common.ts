@@ -51,8 +51,10 @@ export async function finish(pass: Pass, model: Model, analysis: Analysis, d: Dr
     try {
       await pass.rewrite(model, s, at, { withWeights: true, onError: (e) => perLayer.push(e) });
       if (perLayer.length) s.error = { metric: 'relative-frobenius', value: maxOf(perLayer.map((e) => e.relError)), perLayer };
-    } catch {
-      // Weights not available (architecture-only file): the suggestion stands without a measured error.
+    } catch (e) {
+      // Weights not available (architecture-only file, weights read only at Apply): the suggestion
+      // stands, saying why its error is unknown, so a filter on the error does not judge it.
+      s.errorUnavailable = `the weights cannot be read here (${String((e as Error)?.message ?? e).split('\n')[0].slice(0, 200)})`;
     }
   }
   return s;

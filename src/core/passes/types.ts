@@ -53,6 +53,8 @@ export interface Suggestion {
    * needs-fine-tuning ones when the budget covers the layers. Else reported by rewrite. value = worst layer.
    */
   error?: { metric: 'relative-frobenius'; value: number; perLayer: LayerError[] };
+  /** Why `error` is absent on an approximate suggestion: the weights it would be measured on cannot be read. */
+  errorUnavailable?: string;
   /**
    * false when Apply cannot run on this file as it is (the weights it needs are absent); `needs` then says,
    * in one line, what it needs. The deltas still hold: they come from the structure.

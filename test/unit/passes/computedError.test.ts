@@ -4,6 +4,7 @@ import { writeOnnx } from '../../../src/core/formats/onnx/writer';
 import { selectHints } from '../../../src/extension/hints';
 import { analyzeModel } from '../../../src/core/analysis/analyze';
 import { readOnnxFile } from '../../../src/core/formats/onnx/reader';
+import { sharedModel } from '../onnx/helpers';
 import { TempDir, f32, model, node, vi } from './helpers';
 
 /** Orthonormal DCT-II basis vector i of length n. */
@@ -53,10 +54,12 @@ describe('passes: every approximate suggestion carries a computed error (issue 1
   });
 
   it('the hint filter drops approximate suggestions without a computed error', () => {
-    const m = readOnnxFile('/work/shared/models/onnx/squeezenet1_0.onnx');
+    const m = readOnnxFile(sharedModel('squeezenet1_0.onnx'));
     const a = analyzeModel(m);
     const s = { id: 'x', pass: 'cluster' as const, title: 't', layers: [m.graph.nodes[0].id], kind: 'approximate' as const, knobs: [], at: {}, delta: { params: 0, macs: 0, weightBytes: -1e6 }, appliable: true };
     assert.equal(selectHints([s], a, { enabled: true, minSavingsPercent: 0, maxErrorPercent: 100 }).length, 0);
+    const unmeasurable = { ...s, errorUnavailable: 'the weights cannot be read here (architecture-only)' };
+    assert.equal(selectHints([unmeasurable], a, { enabled: true, minSavingsPercent: 0, maxErrorPercent: 5 }).length, 1, 'a file without weights: the limit cannot judge it');
     const measured = { ...s, error: { metric: 'relative-frobenius' as const, value: 0.01, perLayer: [] } };
     assert.equal(selectHints([measured], a, { enabled: true, minSavingsPercent: 0, maxErrorPercent: 5 }).length, 1);
   });
